@@ -1,0 +1,134 @@
+"""Opening the register's database: SQLite (a file) or PostgreSQL.
+
+Everything that differs between the two databases is here: URL handling,
+connection settings, and the migrations that create or update the schema on
+first use. The rest of the library talks to a `Database` and its
+transactions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+
+from chronicle.errors import DatabaseError, InputError
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+DEFAULT_DATABASE = "chronicle.db"
+
+
+def database_url(location: str) -> str:
+    """The SQLAlchemy URL for what the user typed: a path, `sqlite:///...` or `postgresql://...`."""
+    if "://" not in location:
+        return "sqlite:///" + str(Path(location).expanduser().resolve())
+    try:
+        url = make_url(location)
+    except ArgumentError:
+        raise InputError(f"{location!r} is not a database URL or a file path") from None
+    if url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg")
+    elif url.drivername not in ("postgresql+psycopg", "sqlite", "sqlite+pysqlite"):
+        raise InputError(
+            f"unsupported database {url.drivername!r}: use a file path (SQLite) or postgresql://..."
+        )
+    return url.render_as_string(hide_password=False)
+
+
+def _sqlite_settings(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _alembic_config(connection: Connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+class Database:
+    """A connection to the register's database, with its schema up to date."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    @classmethod
+    def open(cls, location: str = DEFAULT_DATABASE, *, upgrade: bool = True) -> Database:
+        """Open (and on first use create) the database at `location`."""
+        url = database_url(location)
+        if url.startswith("sqlite"):
+            path = Path(make_url(url).database or "")
+            if not path.parent.is_dir():
+                raise InputError(f"cannot create the database {path}: folder {path.parent} does not exist")
+            engine = create_engine(url)
+            event.listen(engine, "connect", _sqlite_settings)
+        else:
+            engine = create_engine(url, pool_pre_ping=True)
+        database = cls(engine)
+        if upgrade:
+            database.upgrade()
+        return database
+
+    @property
+    def dialect(self) -> str:
+        """`sqlite` or `postgresql`."""
+        return self.engine.dialect.name
+
+    def upgrade(self) -> None:
+        """Bring the schema to the newest migration (creating it on an empty database)."""
+        try:
+            with self.engine.begin() as connection:
+                if self.revision(connection) != self.head_revision():
+                    command.upgrade(_alembic_config(connection), "head")
+        except OperationalError as error:
+            raise DatabaseError(f"cannot open the database: {error.orig}") from None
+
+    def revision_now(self) -> str | None:
+        """The schema revision the database is at (None: empty)."""
+        with self.reading() as connection:
+            return self.revision(connection)
+
+    @staticmethod
+    def head_revision() -> str | None:
+        return ScriptDirectory(str(MIGRATIONS)).get_current_head()
+
+    @staticmethod
+    def revision(connection: Connection) -> str | None:
+        return MigrationContext.configure(connection).get_current_revision()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One transaction: committed when the block ends, rolled back on any error."""
+        try:
+            with self.engine.begin() as connection:
+                yield connection
+        except OperationalError as error:
+            raise DatabaseError(f"the database refused the change: {error.orig}") from None
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A connection for reads."""
+        try:
+            with self.engine.connect() as connection:
+                yield connection
+        except OperationalError as error:
+            raise DatabaseError(f"cannot read the database: {error.orig}") from None
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+__all__ = ["Database", "database_url", "DEFAULT_DATABASE", "SQLAlchemyError"]

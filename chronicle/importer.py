@@ -1,0 +1,369 @@
+"""Importing a data package: check everything, then write everything, in one transaction.
+
+The import runs in two passes over the package. The first reads every row,
+checks it (cells, ids, references, dates, versions against the register) and
+plans what to write, keeping only small indexes in memory. If anything is
+wrong, it raises `PackageError` with every problem and nothing is written.
+The second pass reads the rows again and writes the plan in a single
+transaction, so an interrupted import (even a killed process) leaves the
+register as it was.
+
+Importing the same package twice changes nothing: a record whose content
+equals its current version in the register is skipped, and event versions
+are matched by `event_id` and `recorded_at`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, func, select
+
+from chronicle.database import Database
+from chronicle.dates import first_day, utc_now
+from chronicle.errors import PackageError, Problem
+from chronicle.package_format import RESOURCES
+from chronicle.package_reader import Package, open_package, read_rows
+from chronicle.records import content_digest, parse_row, parse_row_all
+from chronicle.schema import RECORD_KEYS, RECORD_TABLES
+from chronicle.vocabulary import CUSTODY_CLOSING, CUSTODY_OPENING, EVENT_ORDER
+
+MAX_PROBLEMS = 1000
+# Being freed without having been in custody is most likely a missing `detained` event: a warning,
+# since the register may learn of a release before it learns of the arrest. Deportation, house arrest
+# and death happen to people at liberty too.
+RELEASES = frozenset({"released", "pardoned"})
+BATCH = 5000
+
+Progress = Callable[[str, int], None]
+
+
+@dataclass
+class Counts:
+    """What an import did to one kind of record."""
+
+    added: int = 0  # records new to the register
+    changed: int = 0  # new versions of records it had
+    retracted: int = 0  # versions withdrawn
+    unchanged: int = 0  # rows the register already had
+
+
+@dataclass
+class ImportReport:
+    """The outcome of a successful import."""
+
+    recorded_at: datetime
+    counts: dict[str, Counts] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def changed_anything(self) -> bool:
+        return any(c.added or c.changed or c.retracted for c in self.counts.values())
+
+
+@dataclass
+class _Version:
+    row_id: int
+    recorded_at: datetime
+    retracted_at: datetime | None
+    digest: str
+
+
+@dataclass
+class _Plan:
+    """What the write pass does for one file."""
+
+    skip_lines: set[int] = field(default_factory=set)
+    retractions: dict[int, datetime] = field(default_factory=dict)  # row_id -> retracted_at
+
+
+class _Problems(list):
+    """Problems, capped so that a hopeless file does not fill the memory."""
+
+    dropped = 0
+
+    def append(self, problem: Problem) -> None:
+        if len(self) < MAX_PROBLEMS:
+            super().append(problem)
+        else:
+            self.dropped += 1
+
+    def all(self) -> list[Problem]:
+        extra = [Problem("(package)", None, None, f"{self.dropped:,} more problems not listed")] if self.dropped else []
+        return list(self) + extra
+
+
+def import_package(database: Database, location: Path, *, progress: Progress | None = None) -> ImportReport:
+    """Import the package at `location` (folder or .zip) into the register, all or nothing."""
+    problems = _Problems()
+    package = open_package(Path(location), problems)
+    if package is None or problems:
+        if package is not None:
+            package.close()
+        raise PackageError(problems.all())
+    try:
+        report = ImportReport(recorded_at=utc_now())
+        with database.reading() as connection:
+            checker = _Checker(package, connection, report, problems, progress)
+            plans = checker.check()
+        if problems:
+            raise PackageError(problems.all())
+        with database.transaction() as connection:
+            _write(connection, package, plans, report.recorded_at, progress)
+        return report
+    finally:
+        package.close()
+
+
+class _Checker:
+    """The first pass: checks every row and plans the writes."""
+
+    def __init__(self, package: Package, connection: Connection, report: ImportReport, problems: _Problems, progress: Progress | None):
+        self.package = package
+        self.connection = connection
+        self.report = report
+        self.problems = problems
+        self.progress = progress
+        self.now = report.recorded_at
+        self.today = self.now.date()
+        self.known: dict[str, set] = {}  # resource -> keys in the package or the register
+        # Custody-relevant current events, for warnings: person -> [(day, order, line, type)].
+        self.timeline: dict[str, list[tuple[date, int, int | None, str]]] = defaultdict(list)
+
+    def check(self) -> dict[str, _Plan]:
+        plans: dict[str, _Plan] = {}
+        for resource in RESOURCES:
+            package_file = self.package.files.get(resource.name)
+            self.report.counts[resource.name] = Counts()
+            if resource.name == "events":
+                plans["events"] = self._check_events(package_file)
+            else:
+                plans[resource.name] = self._check_records(resource.name, package_file)
+        if not self.problems:
+            self._custody_warnings()
+        return plans
+
+    def _problem(self, path: str, line: int | None, column: str | None, message: str) -> None:
+        self.problems.append(Problem(path, line, column, message))
+
+    def _rows(self, name: str, package_file):
+        """Parsed rows of a file: (line, values, digest); rows with bad cells are reported and skipped."""
+        if package_file is None:
+            return
+        for count, row in enumerate(read_rows(self.package, package_file, self.problems), start=1):
+            if self.progress and count % 10_000 == 0:
+                self.progress(f"checking {name}", 10_000)
+            values, errors = parse_row_all(name, row.cells)
+            for error in errors:
+                self._problem(package_file.path, row.line, error.column, str(error))
+            if not errors:
+                yield row.line, values, content_digest(name, values)
+
+    def _check_records(self, name: str, package_file) -> _Plan:
+        """Records without record-time columns: persons, cases, organisations, memberships, sources."""
+        plan = _Plan()
+        counts = self.report.counts[name]
+        key_columns = RECORD_KEYS[name]
+        current = _current_versions(self.connection, name)
+        seen: dict[tuple, int] = {}
+        path = package_file.path if package_file else f"{name}.csv"
+        for line, values, digest in self._rows(name, package_file):
+            key = tuple(values[column] for column in key_columns)
+            if key in seen:
+                self._problem(path, line, key_columns[-1], f"duplicate {' and '.join(key_columns)} {'/'.join(key)} (first on line {seen[key]})")
+                continue
+            seen[key] = line
+            self._check_references(name, path, line, values)
+            self._check_not_future(path, line, values)
+            existing = current.get(key)
+            if existing is None:
+                counts.added += 1
+            elif existing.digest == digest:
+                counts.unchanged += 1
+                plan.skip_lines.add(line)
+            else:
+                counts.changed += 1
+                plan.retractions[existing.row_id] = self.now
+        self.known[name] = set(seen) | set(current)
+        return plan
+
+    def _check_references(self, name: str, path: str, line: int, values: dict[str, Any]) -> None:
+        if name == "memberships":
+            self._check_known(path, line, "person_id", "persons", values["person_id"])
+            self._check_known(path, line, "organisation_id", "organisations", values["organisation_id"])
+        elif name == "events":
+            self._check_known(path, line, "person_id", "persons", values["person_id"])
+            if values["case_id"] is not None:
+                self._check_known(path, line, "case_id", "cases", values["case_id"])
+            for source_id in values["source_ids"]:
+                self._check_known(path, line, "source_ids", "sources", source_id)
+
+    def _check_known(self, path: str, line: int, column: str, resource: str, key: str) -> None:
+        if (key,) not in self.known[resource]:
+            self._problem(path, line, column, f"{key!r} is not in {resource}.csv nor in the register")
+
+    def _check_not_future(self, path: str, line: int, values: dict[str, Any]) -> None:
+        for column in ("birth_date", "date", "opened", "published"):
+            text = values.get(column)
+            if text is not None and first_day(text) > self.today:
+                self._problem(path, line, column, f"{text} is in the future (today is {self.today})")
+        for column in ("recorded_at", "retracted_at"):
+            moment = values.get(column)
+            if moment is not None and moment > self.now:
+                self._problem(path, line, column, f"{moment.isoformat()} is in the future")
+
+    def _check_events(self, package_file) -> _Plan:
+        plan = _Plan()
+        counts = self.report.counts["events"]
+        path = package_file.path
+        register = _event_versions(self.connection)
+        seen: dict[tuple[str, datetime | None], int] = {}
+        current_line: dict[str, int] = {}
+        for line, values, digest in self._rows("events", package_file):
+            event_id = values["event_id"]
+            recorded, retracted = values["recorded_at"], values["retracted_at"]
+            version_key = (event_id, recorded)
+            if version_key in seen:
+                when = f"recorded at {recorded.isoformat()}" if recorded else "with an empty recorded_at"
+                self._problem(path, line, "event_id", f"duplicate event {event_id} {when} (first on line {seen[version_key]})")
+                continue
+            seen[version_key] = line
+            self._check_references("events", path, line, values)
+            self._check_not_future(path, line, values)
+            if retracted is None:
+                if event_id in current_line:
+                    self._problem(path, line, "retracted_at", f"event {event_id} has two current versions (lines {current_line[event_id]} and {line}); all but one need retracted_at")
+                    continue
+                current_line[event_id] = line
+                self.timeline[values["person_id"]].append(
+                    (first_day(values["date"]), EVENT_ORDER[values["type"]], line, values["type"])
+                )
+            self._plan_event(path, line, values, digest, register.get(event_id, []), plan, counts)
+        self._add_register_timeline(set(current_line) | {key[0] for key in seen})
+        return plan
+
+    def _plan_event(self, path, line, values, digest, versions: list[_Version], plan: _Plan, counts: Counts) -> None:
+        recorded, retracted = values["recorded_at"], values["retracted_at"]
+        current = next((v for v in versions if v.retracted_at is None), None)
+        if recorded is None:
+            # A version "as of this import".
+            if current is not None and current.digest == digest:
+                counts.unchanged += 1
+                plan.skip_lines.add(line)
+                return
+            if current is not None:
+                plan.retractions[current.row_id] = self.now
+                counts.changed += 1
+            else:
+                counts.added += 1
+            return
+        same = next((v for v in versions if v.recorded_at == recorded), None)
+        if same is not None:
+            plan.skip_lines.add(line)
+            if same.digest != digest:
+                self._problem(path, line, None, f"the register holds a different version of event {values['event_id']} recorded at {recorded.isoformat()}")
+            elif same.retracted_at == retracted:
+                counts.unchanged += 1
+            elif same.retracted_at is None:
+                plan.retractions.setdefault(same.row_id, retracted)
+                counts.retracted += 1
+            else:
+                self._problem(path, line, "retracted_at", f"the register withdrew this version of event {values['event_id']} at {same.retracted_at.isoformat()}, not at {retracted.isoformat()}")
+            return
+        if retracted is None and current is not None:
+            if current.recorded_at >= recorded:
+                self._problem(path, line, "recorded_at", f"the register has a newer version of event {values['event_id']} (recorded at {current.recorded_at.isoformat()})")
+                return
+            plan.retractions.setdefault(current.row_id, recorded)
+        if versions:
+            counts.changed += 1
+        else:
+            counts.added += 1
+
+    def _add_register_timeline(self, package_event_ids: set[str]) -> None:
+        """Add the register's current events that the package does not touch, for the custody warnings."""
+        if not self.timeline:
+            return
+        table = RECORD_TABLES["events"]
+        query = select(table.c.event_id, table.c.person_id, table.c.day, table.c.type).where(table.c.retracted_at.is_(None))
+        for event_id, person_id, day, kind in self.connection.execute(query):
+            if event_id not in package_event_ids and person_id in self.timeline:
+                self.timeline[person_id].append((day, EVENT_ORDER[kind], None, kind))
+
+    def _custody_warnings(self) -> None:
+        path = self.package.files["events"].path
+        for person_id, events in self.timeline.items():
+            in_custody = False
+            for _day, _order, line, kind in sorted(events, key=lambda e: (e[0], e[1])):
+                if kind in CUSTODY_OPENING:
+                    in_custody = True
+                elif kind in CUSTODY_CLOSING:
+                    if not in_custody and line is not None and kind in RELEASES:
+                        self.report.warnings.append(
+                            Problem(path, line, "type", f"{kind} but {person_id} is not in custody then (no earlier detained); recorded anyway")
+                        )
+                    in_custody = False
+
+
+def _current_versions(connection: Connection, name: str) -> dict[tuple, _Version]:
+    table = RECORD_TABLES[name]
+    key_columns = [table.c[column] for column in RECORD_KEYS[name]]
+    query = select(*key_columns, table.c.row_id, table.c.recorded_at, table.c.digest).where(table.c.retracted_at.is_(None))
+    width = len(key_columns)
+    return {tuple(row[:width]): _Version(row[width], row[width + 1], None, row[width + 2]) for row in connection.execute(query)}
+
+
+def _event_versions(connection: Connection) -> dict[str, list[_Version]]:
+    table = RECORD_TABLES["events"]
+    versions: dict[str, list[_Version]] = defaultdict(list)
+    if connection.execute(select(func.count()).select_from(table)).scalar_one() == 0:
+        return versions
+    query = select(table.c.event_id, table.c.row_id, table.c.recorded_at, table.c.retracted_at, table.c.digest)
+    for event_id, row_id, recorded, retracted, digest in connection.execute(query):
+        versions[event_id].append(_Version(row_id, recorded, retracted, digest))
+    return versions
+
+
+def _write(connection: Connection, package: Package, plans: dict[str, _Plan], now: datetime, progress: Progress | None) -> None:
+    """The second pass: write the plan. Runs inside the caller's transaction."""
+    for resource in RESOURCES:
+        table = RECORD_TABLES[resource.name]
+        plan = plans[resource.name]
+        if plan.retractions:
+            statement = (
+                table.update()
+                .where(table.c.row_id == bindparam("target_row"))
+                .values(retracted_at=bindparam("when"))
+            )
+            connection.execute(statement, [{"target_row": row_id, "when": when} for row_id, when in plan.retractions.items()])
+        package_file = package.files.get(resource.name)
+        if package_file is None:
+            continue
+        problems: list[Problem] = []
+        batch: list[dict[str, Any]] = []
+        for row in read_rows(package, package_file, problems):
+            if row.line in plan.skip_lines:
+                continue
+            values = parse_row(resource.name, row.cells)
+            values["digest"] = content_digest(resource.name, values)
+            if values.get("recorded_at", None) is None:
+                values["recorded_at"] = now
+            if resource.name == "events":
+                values["day"] = first_day(values["date"])
+            batch.append(values)
+            if len(batch) >= BATCH:
+                connection.execute(table.insert(), batch)
+                if progress:
+                    progress(f"writing {resource.name}", len(batch))
+                batch = []
+        if batch:
+            connection.execute(table.insert(), batch)
+            if progress:
+                progress(f"writing {resource.name}", len(batch))
+        if problems:  # the package changed between the two passes
+            raise PackageError(problems)

@@ -1,0 +1,181 @@
+"""The tables of the register (SQLAlchemy Core).
+
+Every record table holds *versions*: a row is never changed after it is
+written, except that `retracted_at` is set once when an edit or a withdrawal
+supersedes it. The logical identity of a record is its id column
+(`person_id`, `event_id`, ...), shared by all its versions; at most one
+version of a record is current (`retracted_at` empty) at a time.
+
+`recorded_at` and `retracted_at` are the record time of spec/register.md.
+Stored as naive UTC, read back as aware UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+
+# Names for constraints and indexes, so that migrations are stable across databases.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UTCDateTime(TypeDecorator):
+    """A moment in time, stored as naive UTC and returned as aware UTC."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("record times must be timezone-aware")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+ID = 200  # longest id a package may use
+NAME = 1000
+
+
+def _versioned(name: str, key: tuple[str, ...], *columns: Column) -> Table:
+    """A table of record versions with its record-time columns and indexes."""
+    table = Table(
+        name,
+        metadata,
+        Column("row_id", Integer, primary_key=True, autoincrement=True),
+        *columns,
+        Column("recorded_at", UTCDateTime(), nullable=False),
+        Column("retracted_at", UTCDateTime(), nullable=True),
+        # A digest of the record's content, to see cheaply whether a version changes anything.
+        Column("digest", String(32), nullable=False),
+    )
+    Index(f"ix_{name}_key", *(table.c[k] for k in key), table.c.recorded_at)
+    Index(
+        f"uq_{name}_current",
+        *(table.c[k] for k in key),
+        unique=True,
+        sqlite_where=table.c.retracted_at.is_(None),
+        postgresql_where=table.c.retracted_at.is_(None),
+    )
+    return table
+
+
+persons = _versioned(
+    "persons",
+    ("person_id",),
+    Column("person_id", String(ID), nullable=False),
+    Column("name", String(NAME), nullable=False),
+    Column("name_be", String(NAME)),
+    Column("name_ru", String(NAME)),
+    Column("name_en", String(NAME)),
+    Column("aliases", JSON, nullable=False),
+    Column("birth_date", String(10)),
+    Column("gender", String(1)),
+    Column("categories", JSON, nullable=False),
+    Column("region", String(NAME)),
+    Column("public", Boolean, nullable=False),
+    Column("notes", Text),
+    Column("restricted_notes", Text),
+)
+
+events = _versioned(
+    "events",
+    ("event_id",),
+    Column("event_id", String(ID), nullable=False),
+    Column("person_id", String(ID), nullable=False),
+    Column("type", String(32), nullable=False),
+    Column("date", String(10), nullable=False),
+    # The first day of `date`, for ordering and figures.
+    Column("day", Date, nullable=False),
+    Column("place", String(NAME)),
+    Column("case_id", String(ID)),
+    Column("charges", JSON, nullable=False),
+    Column("sentence_months", Integer),
+    Column("sentence_kind", String(32)),
+    Column("destination", String(NAME)),
+    Column("reason", String(32)),
+    Column("politically_motivated", Boolean, nullable=False),
+    Column("source_ids", JSON, nullable=False),
+    Column("note", Text),
+)
+Index("ix_events_person", events.c.person_id)
+Index("ix_events_day", events.c.day)
+
+cases = _versioned(
+    "cases",
+    ("case_id",),
+    Column("case_id", String(ID), nullable=False),
+    Column("name", String(NAME), nullable=False),
+    Column("opened", String(10)),
+    Column("description", Text),
+)
+
+organisations = _versioned(
+    "organisations",
+    ("organisation_id",),
+    Column("organisation_id", String(ID), nullable=False),
+    Column("name", String(NAME), nullable=False),
+    Column("kind", String(NAME)),
+)
+
+memberships = _versioned(
+    "memberships",
+    ("person_id", "organisation_id"),
+    Column("person_id", String(ID), nullable=False),
+    Column("organisation_id", String(ID), nullable=False),
+    Column("role", String(NAME)),
+)
+
+sources = _versioned(
+    "sources",
+    ("source_id",),
+    Column("source_id", String(ID), nullable=False),
+    Column("title", String(NAME), nullable=False),
+    Column("publisher", String(NAME)),
+    Column("url", String(4000)),
+    Column("published", String(10)),
+    Column("restricted", Boolean, nullable=False),
+)
+
+# The record tables by resource name of the data package, and their key columns.
+RECORD_TABLES: dict[str, Table] = {
+    "persons": persons,
+    "events": events,
+    "cases": cases,
+    "organisations": organisations,
+    "memberships": memberships,
+    "sources": sources,
+}
+RECORD_KEYS: dict[str, tuple[str, ...]] = {
+    "persons": ("person_id",),
+    "events": ("event_id",),
+    "cases": ("case_id",),
+    "organisations": ("organisation_id",),
+    "memberships": ("person_id", "organisation_id"),
+    "sources": ("source_id",),
+}
