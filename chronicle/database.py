@@ -8,6 +8,7 @@ transactions.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -50,6 +51,16 @@ def _sqlite_settings(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+    # SQLite's own lower() knows only ASCII; searches need Cyrillic and Łacinka too.
+    dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
+
+
+def _lower(value):
+    return value.lower() if isinstance(value, str) else value
+
+
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _alembic_config(connection: Connection) -> Config:
@@ -73,10 +84,10 @@ class Database:
             path = Path(make_url(url).database or "")
             if not path.parent.is_dir():
                 raise InputError(f"cannot create the database {path}: folder {path.parent} does not exist")
-            engine = create_engine(url)
+            engine = create_engine(url, json_serializer=_json)
             event.listen(engine, "connect", _sqlite_settings)
         else:
-            engine = create_engine(url, pool_pre_ping=True)
+            engine = create_engine(url, pool_pre_ping=True, json_serializer=_json)
         database = cls(engine)
         if upgrade:
             database.upgrade()

@@ -45,11 +45,11 @@ Progress = Callable[[str, int], None]
 
 @dataclass
 class Counts:
-    """What an import did to one kind of record."""
+    """What an import did to one kind of record, counted in rows of the package."""
 
-    added: int = 0  # records new to the register
-    changed: int = 0  # new versions of records it had
-    retracted: int = 0  # versions withdrawn
+    added: int = 0  # rows of records new to the register
+    changed: int = 0  # rows that are new versions of records it had
+    retracted: int = 0  # rows that withdraw a version the register had as current
     unchanged: int = 0  # rows the register already had
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, func, or_, select
+from sqlalchemy import Connection, String, Table, and_, cast, func, or_, select
 
 from chronicle.database import Database
 from chronicle.dates import first_day, utc_now
@@ -71,6 +71,7 @@ class Register:
         if search:
             pattern = f"%{search.strip().lower()}%"
             names = [func.lower(table.c[column]) for column in ("name", "name_be", "name_ru", "name_en")]
+            names.append(func.lower(cast(table.c.aliases, String)))
             condition = and_(condition, or_(*(name.like(pattern) for name in names)))
         with self.database.reading() as connection:
             total = connection.execute(select(func.count()).select_from(table).where(condition)).scalar_one()

@@ -6,7 +6,6 @@ their events and the sources behind each. Every page has a JSON twin under
 /api/v1.
 """
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Any
