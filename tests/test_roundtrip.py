@@ -124,3 +124,12 @@ def test_public_export_leaves_out_what_may_not_be_published(database: Database, 
     assert next(e for e in events if e["event_id"] == "e2")["source_ids"] == "s1"  # restricted s2 dropped
     assert {row["source_id"] for row in read_csv(tmp_path / "public" / "sources.csv")} == {"s1", "s3"}
     assert all(row["notes"] == "" and row["restricted_notes"] == "" for row in read_csv(tmp_path / "public" / "persons.csv"))
+
+
+def test_an_export_is_a_valid_frictionless_package(database: Database, tmp_path: Path):
+    from frictionless import validate
+
+    import_package(database, write_package(tmp_path / "package", small_register()))
+    export_package(database, tmp_path / "out")
+    report = validate(str(tmp_path / "out" / "datapackage.json"))
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
