@@ -7,6 +7,7 @@ usage errors exit with 2 (Typer's own handling).
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -32,8 +33,14 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
-err = Console(stderr=True, highlight=False)
-out = Console(highlight=False)
+err = Console(stderr=True, highlight=False, emoji=False)
+out = Console(highlight=False, emoji=False)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: object) -> str:
+    """Text from the input, with control characters (terminal escapes) shown as codes, never sent raw."""
+    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", str(text))
 
 
 @dataclass
@@ -43,6 +50,7 @@ class Settings:
     database: str = DEFAULT_DATABASE
 
     def open_database(self) -> Database:
+        """The database, schema up to date; use it in a `with` block so that it is closed."""
         return Database.open(self.database)
 
 
@@ -68,7 +76,8 @@ def main_options(
 
 
 def fail(message: str) -> typer.Exit:
-    err.print(f"[bold red]Error:[/] {message}", markup=True, soft_wrap=True)
+    err.print("[bold red]Error:[/] ", end="")
+    err.print(printable(message), markup=False, soft_wrap=True)
     return typer.Exit(code=1)
 
 
@@ -78,9 +87,10 @@ def refusals() -> Iterator[None]:
     try:
         yield
     except PackageError as error:
-        err.print(f"[bold red]Error:[/] {error.args[0]}", soft_wrap=True)
+        err.print("[bold red]Error:[/] ", end="")
+        err.print(printable(error.args[0]), markup=False, soft_wrap=True)
         for problem in error.problems:
-            err.print(f"  {problem}", markup=False, soft_wrap=True)
+            err.print(f"  {printable(problem)}", markup=False, soft_wrap=True)
         raise typer.Exit(code=1) from None
     except ChronicleError as error:
         raise fail(str(error)) from None
@@ -124,11 +134,10 @@ def import_command(
     from chronicle.importer import import_package
 
     with refusals():
-        database = context.obj.open_database()
-        with progress_bar() as progress:
+        with context.obj.open_database() as database, progress_bar() as progress:
             report = import_package(database, package, progress=progress)
     for warning in report.warnings[:50]:
-        err.print(f"Warning: {warning}", markup=False, soft_wrap=True)
+        err.print(f"Warning: {printable(warning)}", markup=False, soft_wrap=True)
     if len(report.warnings) > 50:
         err.print(f"... and {len(report.warnings) - 50:,} more warnings", markup=False)
     table = Table("file", "added", "changed", "retracted", "unchanged", title=f"Imported {package}")
@@ -155,8 +164,7 @@ def export_command(
     from chronicle.exporter import export_package
 
     with refusals():
-        database = context.obj.open_database()
-        with progress_bar() as progress:
+        with context.obj.open_database() as database, progress_bar() as progress:
             report = export_package(database, destination, public=public, progress=progress)
     summary = ", ".join(f"{count:,} {name}" for name, count in report.rows.items())
     err.print(f"Wrote {report.destination}: {summary}", markup=False, soft_wrap=True)
@@ -200,8 +208,8 @@ def serve_command(
     from chronicle.web.server import serve
 
     with refusals():
-        database = context.obj.open_database()
-        serve(database, host=host, port=port)
+        with context.obj.open_database() as database:
+            serve(database, host=host, port=port)
 
 
 @app.command("demo")
@@ -229,10 +237,10 @@ def db_upgrade_command(context: typer.Context) -> None:
         chronicle --db postgresql://postgres@127.0.0.1/chronicle db upgrade
     """
     with refusals():
-        database = Database.open(context.obj.database, upgrade=False)
-        before = database.revision_now()
-        database.upgrade()
-        after = database.revision_now()
+        with Database.open(context.obj.database, upgrade=False) as database:
+            before = database.revision_now()
+            database.upgrade()
+            after = database.revision_now()
     err.print(f"Schema at revision {after}" + (" (unchanged)" if before == after else f" (was {before or 'empty'})"), markup=False)
 
 

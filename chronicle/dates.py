@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 
 from chronicle.errors import InputError
 
-_PARTIAL = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+_PARTIAL = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
 PRECISIONS = ("year", "month", "day")
 
 

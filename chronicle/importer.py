@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select
 
-from chronicle.database import Database
+from chronicle.database import Database, bulk_insert
 from chronicle.dates import first_day, utc_now
 from chronicle.errors import PackageError, Problem
 from chronicle.package_format import RESOURCES
@@ -38,7 +38,7 @@ MAX_PROBLEMS = 1000
 # since the register may learn of a release before it learns of the arrest. Deportation, house arrest
 # and death happen to people at liberty too.
 RELEASES = frozenset({"released", "pardoned"})
-BATCH = 5000
+BATCH = 20_000
 
 Progress = Callable[[str, int], None]
 
@@ -93,6 +93,11 @@ class _Problems(list):
         else:
             self.dropped += 1
 
+    def take(self, other: _Problems) -> None:
+        for problem in other:
+            self.append(problem)
+        self.dropped += other.dropped
+
     def all(self) -> list[Problem]:
         extra = [Problem("(package)", None, None, f"{self.dropped:,} more problems not listed")] if self.dropped else []
         return list(self) + extra
@@ -132,6 +137,10 @@ class _Checker:
         self.now = report.recorded_at
         self.today = self.now.date()
         self.known: dict[str, set] = {}  # resource -> keys in the package or the register
+        # resource -> keys of rows refused for a bad cell: already reported, so references to them are not.
+        self.refused: dict[str, set] = defaultdict(set)
+        # Resources whose file had rows (or a header) that could not be read: their keys are unknown.
+        self.incomplete: set[str] = set()
         # Custody-relevant current events, for warnings: person -> [(day, order, line, type)].
         self.timeline: dict[str, list[tuple[date, int, int | None, str]]] = defaultdict(list)
 
@@ -155,14 +164,22 @@ class _Checker:
         """Parsed rows of a file: (line, values, digest); rows with bad cells are reported and skipped."""
         if package_file is None:
             return
-        for count, row in enumerate(read_rows(self.package, package_file, self.problems), start=1):
+        unreadable = _Problems()
+        for count, row in enumerate(read_rows(self.package, package_file, unreadable), start=1):
             if self.progress and count % 10_000 == 0:
                 self.progress(f"checking {name}", 10_000)
             values, errors = parse_row_all(name, row.cells)
             for error in errors:
                 self._problem(package_file.path, row.line, error.column, str(error))
-            if not errors:
+            if errors:
+                key = tuple(values.get(column) for column in RECORD_KEYS[name])
+                if None not in key:
+                    self.refused[name].add(key)
+            else:
                 yield row.line, values, content_digest(name, values)
+        if unreadable:
+            self.incomplete.add(name)
+            self.problems.take(unreadable)
 
     def _check_records(self, name: str, package_file) -> _Plan:
         """Records without record-time columns: persons, cases, organisations, memberships, sources."""
@@ -204,6 +221,9 @@ class _Checker:
                 self._check_known(path, line, "source_ids", "sources", source_id)
 
     def _check_known(self, path: str, line: int, column: str, resource: str, key: str) -> None:
+        # A key of a refused or unreadable row may well be there: that row's problem is reported instead.
+        if (key,) in self.refused[resource] or resource in self.incomplete:
+            return
         if (key,) not in self.known[resource]:
             self._problem(path, line, column, f"{key!r} is not in {resource}.csv nor in the register")
 
@@ -241,7 +261,7 @@ class _Checker:
                     continue
                 current_line[event_id] = line
                 self.timeline[values["person_id"]].append(
-                    (first_day(values["date"]), EVENT_ORDER[values["type"]], line, values["type"])
+                    (values["day"], EVENT_ORDER[values["type"]], line, values["type"])
                 )
             self._plan_event(path, line, values, digest, register.get(event_id, []), plan, counts)
         self._add_register_timeline(set(current_line) | {key[0] for key in seen})
@@ -353,16 +373,14 @@ def _write(connection: Connection, package: Package, plans: dict[str, _Plan], no
             values["digest"] = content_digest(resource.name, values)
             if values.get("recorded_at", None) is None:
                 values["recorded_at"] = now
-            if resource.name == "events":
-                values["day"] = first_day(values["date"])
             batch.append(values)
             if len(batch) >= BATCH:
-                connection.execute(table.insert(), batch)
+                bulk_insert(connection, table, batch)
                 if progress:
                     progress(f"writing {resource.name}", len(batch))
                 batch = []
         if batch:
-            connection.execute(table.insert(), batch)
+            bulk_insert(connection, table, batch)
             if progress:
                 progress(f"writing {resource.name}", len(batch))
         if problems:  # the package changed between the two passes

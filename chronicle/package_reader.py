@@ -14,6 +14,7 @@ import io
 import json
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,6 +28,8 @@ MAX_CELL = 65_536  # characters in one cell
 MAX_PACKAGE_BYTES = 4 * 1024**3  # uncompressed size of a zipped package
 _SURROGATE = re.compile("[\udc80-\udcff]")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# What reading a damaged zip entry (or an unreadable file) raises.
+_UNREADABLE = (OSError, EOFError, zipfile.BadZipFile, zlib.error, NotImplementedError)
 
 csv.field_size_limit(16 * 1024 * 1024)
 
@@ -119,12 +122,15 @@ def _open_zip(package: Package, problems: list[Problem]) -> bytes | None:
     unsafe = [name for name in names if _unsafe_path(name)]
     for name in unsafe:
         problems.append(Problem(name, None, None, "this zip entry points outside the package; refused"))
+    encrypted = [info.filename for info in archive.infolist() if info.flag_bits & 0x1]
+    for name in encrypted:
+        problems.append(Problem(name, None, None, "this zip entry is encrypted; zip the package without a password"))
     total = sum(info.file_size for info in archive.infolist())
     if total > MAX_PACKAGE_BYTES:
         problems.append(
             Problem(str(package.location), None, None, f"unpacks to {total:,} bytes, more than the {MAX_PACKAGE_BYTES:,} allowed")
         )
-    if unsafe or total > MAX_PACKAGE_BYTES:
+    if unsafe or encrypted or total > MAX_PACKAGE_BYTES:
         return None
     # The descriptor sits at the top of the zip or inside one top-level folder.
     candidates = [name for name in names if PurePosixPath(name).name == DESCRIPTOR_NAME and name.count("/") <= 1]
@@ -135,7 +141,11 @@ def _open_zip(package: Package, problems: list[Problem]) -> bytes | None:
         problems.append(Problem(DESCRIPTOR_NAME, None, None, f"the zip holds more than one: {', '.join(sorted(candidates))}"))
         return None
     package._zip_root = candidates[0][: -len(DESCRIPTOR_NAME)]
-    return archive.read(candidates[0])
+    try:
+        return archive.read(candidates[0])
+    except _UNREADABLE as error:
+        problems.append(Problem(candidates[0], None, None, f"cannot be read from the zip: {error}"))
+        return None
 
 
 def _read_descriptor(package: Package, raw: bytes, problems: list[Problem]) -> None:
@@ -200,6 +210,14 @@ def _read_resource_entry(package: Package, index: int, entry: object, problems: 
 
 def read_rows(package: Package, package_file: PackageFile, problems: list[Problem]) -> Iterator[Row]:
     """The data rows of one CSV file; framing problems are added to `problems` and such rows skipped."""
+    try:
+        yield from _read_rows(package, package_file, problems)
+    except _UNREADABLE as error:
+        source = " from the zip" if package._zip is not None else ""
+        problems.append(Problem(package_file.path, None, None, f"cannot be read{source}: {error}"))
+
+
+def _read_rows(package: Package, package_file: PackageFile, problems: list[Problem]) -> Iterator[Row]:
     path = package_file.path
     resource = package_file.resource
     with package.open_binary(path) as binary:
@@ -243,9 +261,12 @@ def _check_header(
         if _SURROGATE.search(name):
             problems.append(Problem(path, 1, f"{number}", "the header is not UTF-8 text"))
             ok = False
+        elif _CONTROL.search(name):
+            problems.append(Problem(path, 1, f"{number}", "the header holds control characters"))
+            ok = False
         elif name not in resource.columns:
             hint = difflib.get_close_matches(name, resource.columns, n=1)
-            suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
+            suggestion = f"; did you mean {hint[0]!r}?" if hint else "."
             problems.append(Problem(path, 1, f"{name or '(empty)'} ({number})", f"unknown column{suggestion} Known: {', '.join(resource.columns)}"))
             ok = False
         elif names.index(name) != number - 1:

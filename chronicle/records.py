@@ -9,13 +9,12 @@ web forms share these definitions, so a value means the same everywhere.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from chronicle.dates import PartialDate, format_timestamp, parse_timestamp
+from chronicle.dates import PartialDate, first_day, format_timestamp, parse_timestamp
 from chronicle.errors import InputError
 from chronicle.package_format import LIST_SEPARATOR, RESOURCES_BY_NAME
 from chronicle.schema import ID, NAME
@@ -23,6 +22,7 @@ from chronicle.vocabulary import EVENT_TYPES, GENDERS, RELEASE_REASONS, SENTENCE
 
 _ID_PATTERN = re.compile(r"[^\s;,][^;,]*")
 MAX_SENTENCE_MONTHS = 12 * 100
+MAX_URL = 4000  # the width of sources.url in chronicle/schema.py
 
 
 class ColumnError(InputError):
@@ -67,12 +67,14 @@ def _boolean(cell: str) -> bool:
 
 
 def _months(cell: str) -> int:
-    if not cell.isdigit():
+    # str.isdigit alone admits digits such as '²' that int() refuses.
+    if not (cell.isascii() and cell.isdigit()):
         raise InputError(f"{cell!r} is not a whole number of months")
-    months = int(cell)
-    if months > MAX_SENTENCE_MONTHS:
-        raise InputError(f"{months} months is more than {MAX_SENTENCE_MONTHS}; write life sentences as {MAX_SENTENCE_MONTHS}")
-    return months
+    digits = cell.lstrip("0") or "0"
+    if len(digits) > len(str(MAX_SENTENCE_MONTHS)) or int(digits) > MAX_SENTENCE_MONTHS:
+        shown = digits if len(digits) <= 12 else f"{digits[:6]}... ({len(digits):,} digits)"
+        raise InputError(f"{shown} months is more than {MAX_SENTENCE_MONTHS}; write life sentences as {MAX_SENTENCE_MONTHS}")
+    return int(digits)
 
 
 def _choice(allowed: tuple[str, ...]) -> Callable[[str], str]:
@@ -85,6 +87,10 @@ def _choice(allowed: tuple[str, ...]) -> Callable[[str], str]:
 
 
 def _text_list(cell: str) -> list[str]:
+    if LIST_SEPARATOR not in cell:  # the common case: one item
+        if len(cell) > NAME:
+            raise InputError(f"a list item may have at most {NAME} characters")
+        return [cell]
     items = [item.strip() for item in cell.split(LIST_SEPARATOR)]
     for item in items:
         if len(item) > NAME:
@@ -97,17 +103,25 @@ def _category_list(cell: str) -> list[str]:
 
 
 def _identifier_list(cell: str) -> list[str]:
-    return [_identifier(item) for item in _text_list(cell)]
+    items = _text_list(cell)
+    for item in items:
+        _identifier(item)
+    return items
 
 
 def _url(cell: str) -> str:
     if not cell.lower().startswith(("http://", "https://")) or any(c.isspace() for c in cell):
         raise InputError(f"{cell!r} is not a web address starting with http:// or https://")
+    if len(cell) > MAX_URL:
+        raise InputError(f"a web address may have at most {MAX_URL} characters, not {len(cell):,}")
     return cell
 
 
 def _timestamp(cell: str) -> datetime:
-    return parse_timestamp(cell)
+    try:
+        return parse_timestamp(cell)
+    except OverflowError:  # in range only before its conversion to UTC, e.g. 0001-01-01T00:00:00+01:00
+        raise InputError(f"{cell!r} is out of the range of date-times") from None
 
 
 # How to read each column: (reader, required, value when the cell is empty).
@@ -176,6 +190,12 @@ COLUMNS: dict[str, Columns] = {
 # Columns that are record time, not content: they do not enter the digest.
 RECORD_TIME = ("recorded_at", "retracted_at")
 
+_READERS = {
+    resource: tuple((column, read, required, default) for column, (read, required, default) in columns.items())
+    for resource, columns in COLUMNS.items()
+}
+_CONTENT = {resource: tuple(c for c in columns if c not in RECORD_TIME) for resource, columns in COLUMNS.items()}
+
 
 def parse_row(resource: str, cells: dict[str, str]) -> dict[str, Any]:
     """The stored values of one row; raises ColumnError naming the first bad column.
@@ -189,15 +209,20 @@ def parse_row(resource: str, cells: dict[str, str]) -> dict[str, Any]:
 
 
 def parse_row_all(resource: str, cells: dict[str, str]) -> tuple[dict[str, Any], list[ColumnError]]:
-    """The stored values of one row and every column error in it."""
+    """The stored values of one row and every column error in it.
+
+    Events also get `day`, the first day of their date, for ordering and figures.
+    """
     values: dict[str, Any] = {}
     errors: list[ColumnError] = []
-    for column, (read, required, default) in COLUMNS[resource].items():
-        cell = cells.get(column, "").strip()
+    for column, read, required, default in _READERS[resource]:
+        cell = cells.get(column)
+        if cell:
+            cell = cell.strip()
         if not cell:
             if required:
                 errors.append(ColumnError(column, "must not be empty"))
-            values[column] = list(default) if isinstance(default, list) else default
+            values[column] = [] if default == [] else default
             continue
         try:
             values[column] = read(cell)
@@ -209,14 +234,18 @@ def parse_row_all(resource: str, cells: dict[str, str]) -> tuple[dict[str, Any],
         recorded, retracted = values["recorded_at"], values["retracted_at"]
         if retracted is not None and (recorded is None or retracted <= recorded):
             errors.append(ColumnError("retracted_at", "must be later than recorded_at (and recorded_at must be given)"))
+        values["day"] = first_day(values["date"])
     return values, errors
 
 
 def content_digest(resource: str, values: dict[str, Any]) -> str:
-    """A short digest of a record's content, the same for equal content."""
-    content = [values.get(column) for column in COLUMNS[resource] if column not in RECORD_TIME]
-    encoded = json.dumps(content, ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.blake2b(encoded.encode("utf-8"), digest_size=16).hexdigest()
+    """A short digest of a record's content, the same for equal content.
+
+    The content is the tuple of the record's values (str, int, bool, None and
+    lists of str), whose repr is exact and stable.
+    """
+    content = repr(tuple([values.get(column) for column in _CONTENT[resource]]))
+    return hashlib.blake2b(content.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 def format_cell(value: Any) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, String, Table, and_, cast, func, or_, select
 
 from chronicle.database import Database
-from chronicle.dates import first_day, utc_now
+from chronicle.dates import utc_now
 from chronicle.errors import ConflictError, InputError, NotFoundError
 from chronicle.records import ColumnError, content_digest, parse_row_all
 from chronicle.schema import RECORD_KEYS, RECORD_TABLES
@@ -135,8 +135,6 @@ class Register:
                 connection.execute(table.update().where(table.c.row_id == current_row).values(retracted_at=now))
             values["digest"] = content_digest(resource, values)
             values["recorded_at"] = now
-            if resource == "events":
-                values["day"] = first_day(values["date"])
             row_id = connection.execute(table.insert().values(**values)).inserted_primary_key[0]
             return dict(connection.execute(select(table).where(table.c.row_id == row_id)).mappings().one())
 

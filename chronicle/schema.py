@@ -15,7 +15,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import (
-    JSON,
     Boolean,
     Column,
     Date,
@@ -58,6 +57,27 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC)
 
 
+class TextList(TypeDecorator):
+    """A list of short texts, stored as one text with `;` between items.
+
+    Items never contain `;`: it is the list separator of the data package,
+    and every list is read by splitting on it (chronicle.records).
+    """
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: list[str] | None, dialect):
+        if value is None:
+            return None
+        return ";".join(value)
+
+    def process_result_value(self, value: str | None, dialect):
+        if value is None:
+            return None
+        return value.split(";") if value else []
+
+
 ID = 200  # longest id a package may use
 NAME = 1000
 
@@ -93,10 +113,10 @@ persons = _versioned(
     Column("name_be", String(NAME)),
     Column("name_ru", String(NAME)),
     Column("name_en", String(NAME)),
-    Column("aliases", JSON, nullable=False),
+    Column("aliases", TextList(), nullable=False),
     Column("birth_date", String(10)),
     Column("gender", String(1)),
-    Column("categories", JSON, nullable=False),
+    Column("categories", TextList(), nullable=False),
     Column("region", String(NAME)),
     Column("public", Boolean, nullable=False),
     Column("notes", Text),
@@ -114,13 +134,13 @@ events = _versioned(
     Column("day", Date, nullable=False),
     Column("place", String(NAME)),
     Column("case_id", String(ID)),
-    Column("charges", JSON, nullable=False),
+    Column("charges", TextList(), nullable=False),
     Column("sentence_months", Integer),
     Column("sentence_kind", String(32)),
     Column("destination", String(NAME)),
     Column("reason", String(32)),
     Column("politically_motivated", Boolean, nullable=False),
-    Column("source_ids", JSON, nullable=False),
+    Column("source_ids", TextList(), nullable=False),
     Column("note", Text),
 )
 Index("ix_events_person", events.c.person_id)
