@@ -10,19 +10,17 @@ from __future__ import annotations
 
 import gc
 import re
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, select, text
 from typer.testing import CliRunner, Result
 
 from bad_packages import CASES, Case, append, valid_register
 from chronicle.cli import app
-from chronicle.database import database_url
 from chronicle.schema import metadata
+from snapshots import snapshot
 from packages import small_register, write_package
 
 CHRONICLE = Path(sys.executable).with_name("chronicle")
@@ -39,35 +37,6 @@ def import_valid_register(location: str, folder: Path) -> None:
     result = run_import(location, write_package(folder, small_register()))
     assert result.exit_code == 0, result.stderr
     assert result.exception is None
-
-
-def snapshot(location: str) -> dict:
-    """Everything the register holds: every row of every table, and for SQLite the file's bytes."""
-    engine = create_engine(database_url(location))
-    try:
-        with engine.connect() as connection:
-            state: dict = {
-                table.name: [tuple(row) for row in connection.execute(select(table).order_by(table.c.row_id))]
-                for table in metadata.sorted_tables
-            }
-            state["alembic_version"] = connection.execute(text("select version_num from alembic_version")).all()
-            if engine.dialect.name == "postgresql":
-                state["sequences"] = connection.execute(
-                    text("select sequencename, last_value from pg_sequences where schemaname = current_schema() order by 1")
-                ).all()
-    finally:
-        engine.dispose()
-    assert len(metadata.sorted_tables) == 6 and all(state[t.name] for t in metadata.sorted_tables), "the register should not be empty"
-    if "://" not in location:
-        # Move whatever the write-ahead log holds into the file, so that the bytes say everything.
-        connection = sqlite3.connect(location)
-        try:
-            busy, _log, _done = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-        finally:
-            connection.close()
-        assert busy == 0, "a connection is still busy with the SQLite database"
-        state["file"] = Path(location).read_bytes()
-    return state
 
 
 def problem_lines(result: Result) -> list[str]:
