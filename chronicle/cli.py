@@ -186,9 +186,14 @@ def generate_command(
     with refusals():
         try:
             with progress_bar(total=persons) as progress:
-                summary = generate_package(
-                    out_dir, persons=persons, seed=seed, progress=(lambda n: progress("generating persons", n)) if progress else None
-                )
+                done = 0
+
+                def persons_done(count: int) -> None:
+                    nonlocal done
+                    progress("generating persons", count - done)
+                    done = count
+
+                summary = generate_package(out_dir, persons=persons, seed=seed, progress=persons_done if progress else None)
         except ValueError as error:
             raise fail(str(error)) from None
     err.print(f"Wrote {out_dir}: {summary}", markup=False, soft_wrap=True)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from packages import small_register, write_package
 from typer.testing import CliRunner
 
 from chronicle.cli import app
-from packages import small_register, write_package
 
 runner = CliRunner()
 

@@ -15,13 +15,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from bad_packages import CASES, Case, append, valid_register
+from packages import small_register, write_package
+from snapshots import snapshot
 from typer.testing import CliRunner, Result
 
-from bad_packages import CASES, Case, append, valid_register
 from chronicle.cli import app
 from chronicle.schema import metadata
-from snapshots import snapshot
-from packages import small_register, write_package
 
 CHRONICLE = Path(sys.executable).with_name("chronicle")
 SUMMARY = re.compile(r"^Error: the data package has (\d+) problems?; nothing was written$")

@@ -11,14 +11,13 @@ import time
 import uuid
 from pathlib import Path
 
-import pytest
+from packages import small_register, write_package
+from snapshots import snapshot
 from sqlalchemy import create_engine, text
 
 from chronicle.database import Database, database_url
 from chronicle.importer import import_package
 from chronicle.package_format import RESOURCES_BY_NAME, write_descriptor
-from packages import small_register, write_package
-from snapshots import snapshot
 
 EVENTS = 400_000
 

@@ -6,13 +6,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from packages import small_register, write_package
 
 from chronicle.database import Database
 from chronicle.errors import ConflictError, InputError, NotFoundError
 from chronicle.importer import import_package
 from chronicle.register import Register
 from chronicle.schema import RECORD_TABLES
-from packages import small_register, write_package
 
 T0 = datetime(2024, 1, 1, 12, tzinfo=UTC)
 

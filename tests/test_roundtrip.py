@@ -7,13 +7,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from packages import small_register, write_package
 
 from chronicle.database import Database
 from chronicle.errors import InputError
 from chronicle.exporter import export_package
 from chronicle.importer import import_package
 from chronicle.register import Register
-from packages import small_register, write_package
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from packages import small_register, write_package
 
 from chronicle.database import Database
 from chronicle.importer import import_package
 from chronicle.web.app import create_app
-from packages import small_register, write_package
 
 
 @pytest.fixture
