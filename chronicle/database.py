@@ -19,7 +19,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, Table, TypeDecorator, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, OperationalError
 
 from chronicle.errors import DatabaseError, InputError
 
@@ -144,38 +144,41 @@ class Database:
         self.close()
 
 
-def bulk_insert(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert many rows fast, inside the caller's transaction.
+class RowEncoder:
+    """Turns a record's values into a tuple ready for `bulk_insert`, through the columns' own conversions."""
+
+    def __init__(self, table: Table):
+        self.table = table
+        self.columns = [column for column in table.columns if not column.primary_key]
+        self._steps = [
+            (column.name, column.type.process_bind_param if isinstance(column.type, TypeDecorator) else None)
+            for column in self.columns
+        ]
+
+    def encode(self, values: dict[str, Any], dialect) -> tuple:
+        return tuple(convert(values.get(name), dialect) if convert else values.get(name) for name, convert in self._steps)
+
+
+def bulk_insert(connection: Connection, encoder: RowEncoder, rows: list[tuple]) -> None:
+    """Insert many encoded rows fast, inside the caller's transaction.
 
     Bypasses SQLAlchemy's per-row parameter handling, which dominates the time
-    of a large import: values go through the columns' own conversions
-    (`TypeDecorator.process_bind_param`) and then straight to the driver,
-    with `executemany` on SQLite and `COPY` on PostgreSQL.
+    of a large import: rows go straight to the driver, with `executemany` on
+    SQLite and `COPY` on PostgreSQL.
     """
     if not rows:
         return
-    columns = [column for column in table.columns if column.name in rows[0]]
-    converters = [
-        (column.name, column.type.process_bind_param if isinstance(column.type, TypeDecorator) else None)
-        for column in columns
-    ]
-    dialect = connection.dialect
-    values = [
-        tuple(convert(row[name], dialect) if convert else row[name] for name, convert in converters) for row in rows
-    ]
-    names = ", ".join(f'"{column.name}"' for column in columns)
+    table = encoder.table
+    names = ", ".join(f'"{column.name}"' for column in encoder.columns)
     raw = connection.connection.driver_connection
-    if dialect.name == "postgresql":
+    if connection.dialect.name == "postgresql":
         with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
-            for row in values:
+            for row in rows:
                 copy.write_row(row)
     else:
-        placeholders = ", ".join("?" for _ in columns)
+        placeholders = ", ".join("?" for _ in encoder.columns)
         cursor = raw.cursor()
         try:
-            cursor.executemany(f'INSERT INTO "{table.name}" ({names}) VALUES ({placeholders})', values)
+            cursor.executemany(f'INSERT INTO "{table.name}" ({names}) VALUES ({placeholders})', rows)
         finally:
             cursor.close()
-
-
-__all__ = ["Database", "database_url", "DEFAULT_DATABASE", "SQLAlchemyError"]

@@ -1,10 +1,10 @@
 """Importing a data package: check everything, then write everything, in one transaction.
 
-The import runs in two passes over the package. The first reads every row,
-checks it (cells, ids, references, dates, versions against the register) and
-plans what to write, keeping only small indexes in memory. If anything is
-wrong, it raises `PackageError` with every problem and nothing is written.
-The second pass reads the rows again and writes the plan in a single
+The import runs in two steps. The first reads every row, checks it (cells,
+ids, references, dates, versions against the register) and plans what to
+write: the rows to insert, already encoded for the database, and the versions
+to retract. If anything is wrong, it raises `PackageError` with every problem
+and nothing is written. The second step writes the plan in a single
 transaction, so an interrupted import (even a killed process) leaves the
 register as it was.
 
@@ -20,16 +20,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from sys import intern
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select
 
-from chronicle.database import Database, bulk_insert
+from chronicle.database import Database, RowEncoder, bulk_insert
 from chronicle.dates import first_day, utc_now
 from chronicle.errors import PackageError, Problem
 from chronicle.package_format import RESOURCES
 from chronicle.package_reader import Package, open_package, read_rows
-from chronicle.records import content_digest, parse_row, parse_row_all
+from chronicle.records import content_digest, parse_row_all
 from chronicle.schema import RECORD_KEYS, RECORD_TABLES
 from chronicle.vocabulary import CUSTODY_CLOSING, CUSTODY_OPENING, EVENT_ORDER
 
@@ -74,12 +75,29 @@ class _Version:
     digest: str
 
 
-@dataclass
-class _Plan:
-    """What the write pass does for one file."""
+# Columns whose values repeat across many rows: one string object each saves memory on large imports.
+_REPEATED = ("person_id", "date", "place", "case_id", "destination", "region", "publisher", "published")
 
-    skip_lines: set[int] = field(default_factory=set)
-    retractions: dict[int, datetime] = field(default_factory=dict)  # row_id -> retracted_at
+
+class _Plan:
+    """What the write pass does for one file: versions to retract, and rows to insert, encoded."""
+
+    def __init__(self, resource: str, now: datetime, dialect):
+        self.encoder = RowEncoder(RECORD_TABLES[resource])
+        self.now = now
+        self.dialect = dialect
+        self.retractions: dict[int, datetime] = {}  # row_id -> retracted_at
+        self.rows: list[tuple] = []
+
+    def insert(self, values: dict[str, Any], digest: str) -> None:
+        for column in _REPEATED:
+            text = values.get(column)
+            if text:
+                values[column] = intern(text)
+        values["digest"] = digest
+        if values.get("recorded_at") is None:
+            values["recorded_at"] = self.now
+        self.rows.append(self.encoder.encode(values, self.dialect))
 
 
 class _Problems(list):
@@ -119,7 +137,7 @@ def import_package(database: Database, location: Path, *, progress: Progress | N
         if problems:
             raise PackageError(problems.all())
         with database.transaction() as connection:
-            _write(connection, package, plans, report.recorded_at, progress)
+            _write(connection, plans, progress)
         return report
     finally:
         package.close()
@@ -183,7 +201,7 @@ class _Checker:
 
     def _check_records(self, name: str, package_file) -> _Plan:
         """Records without record-time columns: persons, cases, organisations, memberships, sources."""
-        plan = _Plan()
+        plan = _Plan(name, self.now, self.connection.dialect)
         counts = self.report.counts[name]
         key_columns = RECORD_KEYS[name]
         current = _current_versions(self.connection, name)
@@ -200,12 +218,13 @@ class _Checker:
             existing = current.get(key)
             if existing is None:
                 counts.added += 1
+                plan.insert(values, digest)
             elif existing.digest == digest:
                 counts.unchanged += 1
-                plan.skip_lines.add(line)
             else:
                 counts.changed += 1
                 plan.retractions[existing.row_id] = self.now
+                plan.insert(values, digest)
         self.known[name] = set(seen) | set(current)
         return plan
 
@@ -238,7 +257,7 @@ class _Checker:
                 self._problem(path, line, column, f"{moment.isoformat()} is in the future")
 
     def _check_events(self, package_file) -> _Plan:
-        plan = _Plan()
+        plan = _Plan("events", self.now, self.connection.dialect)
         counts = self.report.counts["events"]
         path = package_file.path
         register = _event_versions(self.connection)
@@ -263,28 +282,28 @@ class _Checker:
                 self.timeline[values["person_id"]].append(
                     (values["day"], EVENT_ORDER[values["type"]], line, values["type"])
                 )
-            self._plan_event(path, line, values, digest, register.get(event_id, []), plan, counts)
+            if self._plan_event(path, line, values, digest, register.get(event_id, []), plan, counts):
+                plan.insert(values, digest)
         self._add_register_timeline(set(current_line) | {key[0] for key in seen})
         return plan
 
-    def _plan_event(self, path, line, values, digest, versions: list[_Version], plan: _Plan, counts: Counts) -> None:
+    def _plan_event(self, path, line, values, digest, versions: list[_Version], plan: _Plan, counts: Counts) -> bool:
+        """Plan the retractions one event row brings; True when the row itself is to be inserted."""
         recorded, retracted = values["recorded_at"], values["retracted_at"]
         current = next((v for v in versions if v.retracted_at is None), None)
         if recorded is None:
             # A version "as of this import".
             if current is not None and current.digest == digest:
                 counts.unchanged += 1
-                plan.skip_lines.add(line)
-                return
+                return False
             if current is not None:
                 plan.retractions[current.row_id] = self.now
                 counts.changed += 1
             else:
                 counts.added += 1
-            return
+            return True
         same = next((v for v in versions if v.recorded_at == recorded), None)
         if same is not None:
-            plan.skip_lines.add(line)
             if same.digest != digest:
                 self._problem(path, line, None, f"the register holds a different version of event {values['event_id']} recorded at {recorded.isoformat()}")
             elif same.retracted_at == retracted:
@@ -294,16 +313,17 @@ class _Checker:
                 counts.retracted += 1
             else:
                 self._problem(path, line, "retracted_at", f"the register withdrew this version of event {values['event_id']} at {same.retracted_at.isoformat()}, not at {retracted.isoformat()}")
-            return
+            return False
         if retracted is None and current is not None:
             if current.recorded_at >= recorded:
                 self._problem(path, line, "recorded_at", f"the register has a newer version of event {values['event_id']} (recorded at {current.recorded_at.isoformat()})")
-                return
+                return False
             plan.retractions.setdefault(current.row_id, recorded)
         if versions:
             counts.changed += 1
         else:
             counts.added += 1
+        return True
 
     def _add_register_timeline(self, package_event_ids: set[str]) -> None:
         """Add the register's current events that the package does not touch, for the custody warnings."""
@@ -349,7 +369,7 @@ def _event_versions(connection: Connection) -> dict[str, list[_Version]]:
     return versions
 
 
-def _write(connection: Connection, package: Package, plans: dict[str, _Plan], now: datetime, progress: Progress | None) -> None:
+def _write(connection: Connection, plans: dict[str, _Plan], progress: Progress | None) -> None:
     """The second pass: write the plan. Runs inside the caller's transaction."""
     for resource in RESOURCES:
         table = RECORD_TABLES[resource.name]
@@ -361,27 +381,9 @@ def _write(connection: Connection, package: Package, plans: dict[str, _Plan], no
                 .values(retracted_at=bindparam("when"))
             )
             connection.execute(statement, [{"target_row": row_id, "when": when} for row_id, when in plan.retractions.items()])
-        package_file = package.files.get(resource.name)
-        if package_file is None:
-            continue
-        problems: list[Problem] = []
-        batch: list[dict[str, Any]] = []
-        for row in read_rows(package, package_file, problems):
-            if row.line in plan.skip_lines:
-                continue
-            values = parse_row(resource.name, row.cells)
-            values["digest"] = content_digest(resource.name, values)
-            if values.get("recorded_at", None) is None:
-                values["recorded_at"] = now
-            batch.append(values)
-            if len(batch) >= BATCH:
-                bulk_insert(connection, table, batch)
-                if progress:
-                    progress(f"writing {resource.name}", len(batch))
-                batch = []
-        if batch:
-            bulk_insert(connection, table, batch)
+        for start in range(0, len(plan.rows), BATCH):
+            batch = plan.rows[start : start + BATCH]
+            bulk_insert(connection, plan.encoder, batch)
             if progress:
                 progress(f"writing {resource.name}", len(batch))
-        if problems:  # the package changed between the two passes
-            raise PackageError(problems)
+        plan.rows = []  # free the memory for the next file

@@ -78,10 +78,13 @@ def _months(cell: str) -> int:
 
 
 def _choice(allowed: tuple[str, ...]) -> Callable[[str], str]:
+    canonical = {value: value for value in allowed}  # one string object per value, however many rows
+
     def read(cell: str) -> str:
-        if cell not in allowed:
+        value = canonical.get(cell)
+        if value is None:
             raise InputError(f"{cell!r} is not one of: {', '.join(allowed)}")
-        return cell
+        return value
 
     return read
 
