@@ -7,6 +7,8 @@ usage errors exit with 2 (Typer's own handling).
 
 from __future__ import annotations
 
+import csv
+import json
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -232,6 +234,287 @@ def demo_command(
 
     with refusals():
         run_demo(port=port, open_browser=not no_browser, persons=persons, say=lambda text: err.print(text, markup=False, soft_wrap=True))
+
+
+# Figures
+
+Filter_options = dict(
+    case=typer.Option("--case", help="Only persons with an event in this case (case id)."),
+    category=typer.Option("--category", help="Only persons of this category, e.g. journalist."),
+    region=typer.Option("--region", help="Only persons of this region."),
+    organisation=typer.Option("--organisation", help="Only members of this organisation (organisation id)."),
+)
+
+
+def _filters(case: str | None, category: str | None, region: str | None, organisation: str | None):
+    from chronicle.figures import Filters
+
+    return Filters(case=case, category=category, region=region, organisation=organisation)
+
+
+def _day(text: str | None, option: str):
+    from chronicle.dates import parse_date
+    from chronicle.errors import InputError
+
+    if text is None:
+        return None
+    try:
+        return parse_date(text)
+    except InputError as error:
+        raise InputError(f"{option}: {error}") from None
+
+
+def _moment(text: str | None):
+    from chronicle.dates import parse_timestamp
+    from chronicle.errors import InputError
+
+    if text is None:
+        return None
+    try:
+        return parse_timestamp(text)
+    except InputError as error:
+        raise InputError(f"--known-at: {error}") from None
+
+
+def _print_json(data) -> None:
+    out.print_json(json.dumps(data, ensure_ascii=False, default=str)) if sys.stdout.isatty() else print(json.dumps(data, ensure_ascii=False, default=str))
+
+
+CaseOption = Annotated[Optional[str], Filter_options["case"]]
+CategoryOption = Annotated[Optional[str], Filter_options["category"]]
+RegionOption = Annotated[Optional[str], Filter_options["region"]]
+OrganisationOption = Annotated[Optional[str], Filter_options["organisation"]]
+KnownAtOption = Annotated[Optional[str], typer.Option("--known-at", help="Record time: the register as it was known then (ISO 8601). Default: now.")]
+AsOfOption = Annotated[Optional[str], typer.Option("--as-of", help="Stock figures at the end of this day (YYYY-MM-DD).")]
+FromOption = Annotated[Optional[str], typer.Option("--from", help="First day of the interval (YYYY-MM-DD).")]
+ToOption = Annotated[Optional[str], typer.Option("--to", help="Last day of the interval, included (YYYY-MM-DD).")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (the shape in spec/cli.md).")]
+
+
+def _stock_or_flow(as_of: str | None, start: str | None, end: str | None) -> str:
+    if as_of is not None and (start is not None or end is not None):
+        raise typer.BadParameter("give either --as-of, or --from and --to, not both")
+    if as_of is not None:
+        return "stock"
+    if start is None or end is None:
+        raise typer.BadParameter("give --as-of DATE, or --from DATE and --to DATE")
+    return "flow"
+
+
+@app.command("figures")
+def figures_command(
+    context: typer.Context,
+    as_of: AsOfOption = None,
+    start: FromOption = None,
+    end: ToOption = None,
+    known_at: KnownAtOption = None,
+    case: CaseOption = None,
+    category: CategoryOption = None,
+    region: RegionOption = None,
+    organisation: OrganisationOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Stock figures at the end of a day, or flow figures over an interval.
+
+    Stock: behind bars, political prisoners (by category, by gender), recognised
+    in total, died in custody, in exile. Flow: arrests, releases, pardons,
+    deportations, deaths in custody, new recognitions, convictions.
+
+    Example:
+        chronicle figures --as-of 2025-06-30 --json
+        chronicle figures --from 2025-05-01 --to 2025-05-31 --category journalist
+    """
+    from chronicle.figures import Figures
+
+    kind = _stock_or_flow(as_of, start, end)
+    with refusals(), context.obj.open_database() as database:
+        figures = Figures(database)
+        filters = _filters(case, category, region, organisation)
+        if kind == "stock":
+            result = figures.stock(_day(as_of, "--as-of"), known_at=_moment(known_at), filters=filters)
+        else:
+            result = figures.flow(_day(start, "--from"), _day(end, "--to"), known_at=_moment(known_at), filters=filters)
+    if as_json:
+        _print_json(result)
+        return
+    out.print(_figures_title(result, filters), markup=False)
+    table = Table("figure", "value")
+    for name, value in result.items():
+        if name in ("as_of", "from", "to", "known_at"):
+            continue
+        if isinstance(value, dict):
+            for key, count in value.items():
+                table.add_row(f"{name}: {key}", f"{count:,}")
+        else:
+            table.add_row(name, f"{value:,}")
+    out.print(table)
+
+
+def _figures_title(result: dict, filters) -> str:
+    when = f"as of {result['as_of']}" if "as_of" in result else f"from {result['from']} to {result['to']}"
+    chosen = ", ".join(f"{key} {value}" for key, value in filters.to_json().items() if value is not None)
+    return f"Figures {when}, known at {result['known_at']}" + (f" ({chosen})" if chosen else "")
+
+
+@app.command("series")
+def series_command(
+    context: typer.Context,
+    metric: Annotated[str, typer.Argument(help="A figure: behind_bars, political_prisoners, arrests, releases, ...")],
+    start: FromOption = None,
+    end: ToOption = None,
+    step: Annotated[str, typer.Option("--step", help="day, week (ISO, Monday to Sunday) or month.")] = "day",
+    known_at: KnownAtOption = None,
+    case: CaseOption = None,
+    category: CategoryOption = None,
+    region: RegionOption = None,
+    organisation: OrganisationOption = None,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV: from,to,value (a column per key for split figures).")] = False,
+    as_json: JsonOption = False,
+    png: Annotated[Optional[Path], typer.Option("--png", help="Write a PNG chart to this file.")] = None,
+    svg: Annotated[Optional[Path], typer.Option("--svg", help="Write an SVG chart to this file.")] = None,
+) -> None:
+    """A time series of one figure: its value at the end of each day, week or month (stock), or over each (flow).
+
+    Example:
+        chronicle series political_prisoners --from 2020-01-01 --to 2025-12-31 --step month --csv
+        chronicle series arrests --from 2024-01-01 --to 2024-12-31 --step month --png arrests.png
+    """
+    from chronicle.figures import Figures
+
+    if start is None or end is None:
+        raise typer.BadParameter("give --from DATE and --to DATE")
+    with refusals(), context.obj.open_database() as database:
+        filters = _filters(case, category, region, organisation)
+        first, last, moment = _day(start, "--from"), _day(end, "--to"), _moment(known_at)
+        points = Figures(database).series(metric, first, last, step=step, known_at=moment, filters=filters)
+        stamp = _stamp(moment)
+        for path, kind in ((png, "png"), (svg, "svg")):
+            if path is not None:
+                from chronicle.charts import render, series_chart
+
+                render(series_chart(metric, points, step=step, as_of=last.isoformat(), known_at=stamp, filters=filters.to_json()), path)
+                err.print(f"Wrote {path}", markup=False)
+    if as_json:
+        _print_json({"metric": metric, "from": start, "to": end, "step": step, "known_at": stamp,
+                     "filters": filters.to_json(), "points": points})
+    elif as_csv:
+        _print_series_csv(points)
+    elif png is None and svg is None:
+        out.print(f"{metric} by {step}", markup=False)
+        table = Table("from", "to", "value")
+        for point in points:
+            value = point["value"]
+            shown = ", ".join(f"{k} {v:,}" for k, v in value.items()) if isinstance(value, dict) else f"{value:,}"
+            table.add_row(point["from"], point["to"], shown)
+        out.print(table)
+
+
+def _stamp(moment) -> str:
+    from chronicle.dates import format_timestamp, utc_now
+
+    return format_timestamp(moment or utc_now())
+
+
+def _print_series_csv(points: list[dict]) -> None:
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    keys = sorted({key for point in points if isinstance(point["value"], dict) for key in point["value"]})
+    writer.writerow(["from", "to", *(keys or ["value"])])
+    for point in points:
+        value = point["value"]
+        cells = [value.get(key, 0) for key in keys] if isinstance(value, dict) else [value]
+        writer.writerow([point["from"], point["to"], *cells])
+
+
+@app.command("explain")
+def explain_command(
+    context: typer.Context,
+    metric: Annotated[str, typer.Argument(help="The figure to explain, e.g. political_prisoners or arrests.")],
+    as_of: AsOfOption = None,
+    start: FromOption = None,
+    end: ToOption = None,
+    known_at: KnownAtOption = None,
+    case: CaseOption = None,
+    category: CategoryOption = None,
+    region: RegionOption = None,
+    organisation: OrganisationOption = None,
+    restricted: Annotated[bool, typer.Option("--restricted", help="Include restricted sources (for staff allowed to see them).")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """The persons (stock figures) or events (flow figures) behind a figure, with their events and sources.
+
+    The number of items always equals the figure.
+
+    Example:
+        chronicle explain political_prisoners --as-of 2025-06-30 --category journalist
+        chronicle explain arrests --from 2025-05-01 --to 2025-05-31 --json
+    """
+    from chronicle.figures import Figures
+
+    kind = _stock_or_flow(as_of, start, end)
+    with refusals(), context.obj.open_database() as database:
+        filters = _filters(case, category, region, organisation)
+        options = {"as_of": _day(as_of, "--as-of")} if kind == "stock" else {"start": _day(start, "--from"), "end": _day(end, "--to")}
+        result = Figures(database).explain(metric, known_at=_moment(known_at), filters=filters, include_restricted=restricted, **options)
+    if as_json:
+        _print_json(result)
+        return
+    when = f"as of {result['as_of']}" if "as_of" in result else f"from {result['from']} to {result['to']}"
+    out.print(f"{metric} {when}: {result['count']:,}", markup=False)
+    table = Table("person", "name", "events", "sources")
+    for item in result["items"]:
+        events = item.get("events") or [item]
+        table.add_row(
+            item["person_id"] + (f" ({item['group']})" if item.get("group") else ""),
+            printable(item.get("name") or ""),
+            "; ".join(f"{e['date']} {e['type']}" for e in events),
+            "; ".join(printable(s["title"]) for e in events for s in e["sources"]),
+        )
+    out.print(table)
+
+
+@app.command("reconcile")
+def reconcile_command(
+    context: typer.Context,
+    metric: Annotated[str, typer.Option("--metric", help="The figure the claim is about, e.g. arrests.")],
+    value: Annotated[int, typer.Option("--value", help="The number claimed.")],
+    qualifier: Annotated[str, typer.Option("--qualifier", help="exact, at_least, more_than, about or at_most.")] = "exact",
+    as_of: AsOfOption = None,
+    start: FromOption = None,
+    end: ToOption = None,
+    known_at: KnownAtOption = None,
+    case: CaseOption = None,
+    category: CategoryOption = None,
+    region: RegionOption = None,
+    organisation: OrganisationOption = None,
+    restricted: Annotated[bool, typer.Option("--restricted", help="Include restricted sources in the candidates.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Compare a figure stated elsewhere with the register's own, and list what may explain a gap.
+
+    Example:
+        chronicle reconcile --metric arrests --from 2025-06-01 --to 2025-06-30 --value 60 --qualifier at_least
+        chronicle reconcile --metric political_prisoners --as-of 2025-07-01 --value 1174 --json
+    """
+    from chronicle.figures import Figures
+    from chronicle.reconcile import reconcile
+
+    kind = _stock_or_flow(as_of, start, end)
+    with refusals(), context.obj.open_database() as database:
+        filters = _filters(case, category, region, organisation)
+        options = {"as_of": _day(as_of, "--as-of")} if kind == "stock" else {"start": _day(start, "--from"), "end": _day(end, "--to")}
+        result = reconcile(Figures(database), metric, value, qualifier, known_at=_moment(known_at), filters=filters,
+                           include_restricted=restricted, **options)
+    if as_json:
+        _print_json(result)
+        return
+    verdict = "holds" if result["holds"] else f"does not hold: the register counts {result['difference']:+,}"
+    out.print(f"Claim: {metric} {qualifier.replace('_', ' ')} {value:,}. Register: {result['register']:,}. The claim {verdict}.", markup=False)
+    candidates = result["candidates"]
+    if candidates["count"]:
+        out.print(f"{candidates['count']:,} candidate records: {candidates['reason']}", markup=False)
+        for item in candidates["items"]:
+            events = item.get("events") or [item]
+            out.print(f"  {item['person_id']} {printable(item.get('name') or '')}: " + "; ".join(f"{e['date']} {e['type']}" for e in events), markup=False)
 
 
 @db_app.command("upgrade")

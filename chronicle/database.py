@@ -17,9 +17,11 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, Table, TypeDecorator, create_engine, event
+from sqlalchemy import Connection, Engine, Integer, Table, TypeDecorator, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from chronicle.errors import DatabaseError, InputError
 
@@ -142,6 +144,37 @@ class Database:
 
     def __exit__(self, *exc_info) -> None:
         self.close()
+
+
+class epoch_day(FunctionElement):
+    """A date column as a whole number of days since 1970-01-01, computed by the database."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(epoch_day, "sqlite")
+def _epoch_day_sqlite(element, compiler, **kw) -> str:
+    return f"CAST(julianday({compiler.process(element.clauses, **kw)}) - 2440587.5 AS INTEGER)"
+
+
+@compiles(epoch_day, "postgresql")
+def _epoch_day_postgresql(element, compiler, **kw) -> str:
+    return f"({compiler.process(element.clauses, **kw)} - DATE '1970-01-01')"
+
+
+def fetch_raw(connection: Connection, query) -> list[tuple]:
+    """All rows of a query as the driver returns them, without SQLAlchemy's row objects.
+
+    Several times faster for a million rows. Only for columns that need no
+    conversion (text, integers, `epoch_day`); booleans come back as the driver
+    gives them (0/1 on SQLite).
+    """
+    result = connection.execute(query)
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()
 
 
 class RowEncoder:

@@ -145,6 +145,17 @@ events = _versioned(
 )
 Index("ix_events_person", events.c.person_id)
 Index("ix_events_day", events.c.day)
+# What the figures read of current events, so that they scan this index instead of the table (migration 0002).
+Index(
+    "ix_events_current_figures",
+    events.c.type,
+    events.c.day,
+    events.c.person_id,
+    events.c.politically_motivated,
+    events.c.row_id,
+    sqlite_where=events.c.retracted_at.is_(None),
+    postgresql_where=events.c.retracted_at.is_(None),
+)
 
 cases = _versioned(
     "cases",
