@@ -88,12 +88,12 @@ def picks(
     if metric in STOCK_METRICS:
         if as_of is None or start is not None or end is not None:
             raise InputError(f"{metric} is a stock figure: give --as-of DATE (not --from/--to)")
-        timeline, people, subset = figures._prepare(known_at, filters, up_to=as_of)
+        timeline, people, subset = figures._prepare(known_at, filters, rows=True, splits=metric in SPLIT_METRICS, up_to=as_of)
         return _stock_items(timeline, people, subset, metric, day_number(as_of))
     if start is None or end is None or as_of is not None:
         raise InputError(f"{metric} is a flow figure: give --from DATE --to DATE (not --as-of)")
     _check_interval(start, end)
-    timeline, _people, _subset = figures._prepare(known_at, filters, up_to=end)
+    timeline, _people, _subset = figures._prepare(known_at, filters, rows=True, up_to=end)
     mask = _flow_mask(timeline, metric, day_number(start), day_number(end))
     return [(timeline.person_ids[p], None, [r]) for p, r in zip(timeline.person[mask].tolist(), timeline.row_id[mask].tolist())]
 

@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import case, select
+from sqlalchemy import case, func, select
 
 from chronicle.database import Database, epoch_day, fetch_raw
 from chronicle.dates import format_timestamp, utc_now
@@ -216,13 +216,31 @@ class People:
 class Figures:
     """Computes the figures of one register."""
 
-    def __init__(self, database: Database):
+    def __init__(self, database: Database, *, cache: bool = False):
+        """With `cache`, the current register is loaded once and reused until it changes.
+
+        A long-lived caller (the web app, a report computing many figures) wants
+        the cache; a one-off command does not: it loads only what one figure needs.
+        """
         self.database = database
+        self.cache = cache
+        self._cached: tuple[tuple, Timeline, People] | None = None
 
     # Loading
 
-    def _load(self, known_at: datetime | None, *, up_to: date | None = None, kinds: tuple[str, ...] | None = None) -> tuple[Timeline, People]:
+    def _load(
+        self,
+        known_at: datetime | None,
+        *,
+        up_to: date | None = None,
+        kinds: tuple[str, ...] | None = None,
+        rows: bool = True,
+        people: bool = True,
+    ) -> tuple[Timeline, People]:
         """The persons and the events (optionally only up to a day, and of some kinds) as known at `known_at`.
+
+        `rows=False` leaves out the events' row ids (all zero then): only explanations need them.
+        `people=False` leaves out the persons' genders, categories and regions: only splits and filters need them.
 
         Everything row by row is left to the database and to numpy: a million
         events load in well under a second.
@@ -230,19 +248,21 @@ class Figures:
         people_query = select(
             persons_table.c.person_id, persons_table.c.gender, persons_table.c.categories, persons_table.c.region,
         ).where(known_at_filter(persons_table, known_at))
-        query = select(
+        columns = [
             events_table.c.person_id, epoch_day(events_table.c.day), case(_KIND_CODES, value=events_table.c.type),
-            events_table.c.politically_motivated, events_table.c.row_id,
-        ).where(known_at_filter(events_table, known_at))
+            events_table.c.politically_motivated,
+        ]
+        query = select(*columns, *([events_table.c.row_id] if rows else [])).where(known_at_filter(events_table, known_at))
         if kinds is not None:
             query = query.where(events_table.c.type.in_(kinds))
             if up_to is not None:  # with the kinds, the covering index serves the day too
                 query = query.where(events_table.c.day <= up_to)
         with self.database.reading() as connection:
-            person_rows = fetch_raw(connection, people_query)
-            rows = fetch_raw(connection, query)
+            person_rows = fetch_raw(connection, people_query) if people else []
+            event_rows = fetch_raw(connection, query)
         person_ids, genders, categories, regions = zip(*person_rows) if person_rows else ((), (), (), ())
-        event_persons, days, kinds_, political, row_ids = zip(*rows) if rows else ((), (), (), (), ())
+        width = 5 if rows else 4
+        event_persons, days, kinds_, political, *row_ids = zip(*event_rows) if event_rows else ((),) * width
         # Person codes: positions in the sorted ids of all persons, those of the register and those events name.
         ids = np.array(person_ids + event_persons, dtype=str)
         universe, codes = np.unique(ids, return_inverse=True)
@@ -254,18 +274,18 @@ class Figures:
         person_categories[known] = [value.split(";") if value else [] for value in categories]
         region = np.full(len(universe), None, dtype=object)
         region[known] = regions
-        people = People(person_ids=universe.tolist(), gender=gender, categories=person_categories, region=region)
+        persons = People(person_ids=universe.tolist(), gender=gender, categories=person_categories, region=region)
         timeline = Timeline(
-            person_ids=people.person_ids,
+            person_ids=persons.person_ids,
             person=codes[len(person_ids):].astype(np.int32),
             day=np.array(days, dtype=np.int32),
             kind=np.array(kinds_, dtype=np.int8),
             political=np.array(political, dtype=bool),
-            row_id=np.array(row_ids, dtype=np.int64),
+            row_id=np.array(row_ids[0], dtype=np.int64) if rows else np.zeros(len(days), dtype=np.int64),
         )
         if up_to is not None and kinds is None:
             timeline = timeline._rows(timeline.day <= day_number(up_to))
-        return timeline, people
+        return timeline, persons
 
     def _subset(self, people: People, filters: Filters, known_at: datetime | None) -> np.ndarray | None:
         """A boolean mask over person codes for the filters, or None without filters."""
@@ -292,8 +312,31 @@ class Figures:
                 mask &= _mask_of(people, connection.scalars(query))
         return mask
 
-    def _prepare(self, known_at, filters, **load) -> tuple[Timeline, People, np.ndarray | None]:
-        timeline, people = self._load(known_at, **load)
+    def _version(self) -> tuple:
+        """Changes whenever the register does: every write adds rows or withdraws current ones."""
+        with self.database.reading() as connection:
+            return tuple(
+                connection.execute(
+                    select(func.max(table.c.row_id), select(func.count()).where(table.c.retracted_at.is_(None)).scalar_subquery())
+                ).one()
+                for table in (events_table, persons_table, memberships_table)
+            )
+
+    def _prepare(
+        self, known_at, filters, *, rows: bool = False, splits: bool = False, **load
+    ) -> tuple[Timeline, People, np.ndarray | None]:
+        """The timeline and persons for a figure, restricted to the filters' subset.
+
+        `rows`: the caller needs the events' row ids (explanations); `splits`: it
+        splits by the persons' categories or gender.
+        """
+        if self.cache and known_at is None:
+            version = self._version()
+            if self._cached is None or self._cached[0] != version:
+                self._cached = (version, *self._load(None))
+            _, timeline, people = self._cached
+        else:
+            timeline, people = self._load(known_at, rows=rows, people=splits or filters.any, **load)
         subset = self._subset(people, filters, known_at)
         if subset is not None:
             timeline = timeline.restricted_to(subset)
@@ -305,7 +348,7 @@ class Figures:
         """Every stock figure at the end of day `as_of` (the cli.md JSON object)."""
         stamp = known_at or utc_now()
         kinds = tuple(sorted(CUSTODY_OPENING | CUSTODY_CLOSING | RECOGNITION_OPENING | RECOGNITION_CLOSING))
-        timeline, people, subset = self._prepare(known_at, filters, up_to=as_of, kinds=kinds)
+        timeline, people, subset = self._prepare(known_at, filters, splits=True, up_to=as_of, kinds=kinds)
         state = _StockState(timeline, day_number(as_of))
         prisoners = state.political_prisoners()
         return {
@@ -345,7 +388,7 @@ class Figures:
         if step not in STEPS:
             raise InputError(f"unknown step {step!r}: use one of {', '.join(STEPS)}")
         periods = _periods(start, end, step)
-        timeline, people, subset = self._prepare(known_at, filters, up_to=end)
+        timeline, people, subset = self._prepare(known_at, filters, splits=metric in SPLIT_METRICS, up_to=end)
         first, days = day_number(start), (end - start).days + 1
         ends = np.array([day_number(period_end) - first for _, period_end in periods])
         if metric in FLOW_METRICS:

@@ -121,7 +121,7 @@ def reconcile(
 def _left_out(figures: Figures, metric: str, known_at, filters, *, as_of, start, end) -> tuple[str, list]:
     """Records the definition leaves out that another counter may have counted."""
     if metric in STOCK_METRICS:
-        timeline, _people, _subset = figures._prepare(known_at, filters, up_to=as_of)
+        timeline, _people, _subset = figures._prepare(known_at, filters, rows=True, up_to=as_of)
         state = _StockState(timeline, day_number(as_of))
         t = state.timeline
         if metric in ("political_prisoners", "recognized_total"):
@@ -136,7 +136,7 @@ def _left_out(figures: Figures, metric: str, known_at, filters, *, as_of, start,
         else:
             return "no records of this kind are left out by the definition", []
         return reason, [(t.person_ids[p], None, [r]) for p, r in zip(t.person[mask].tolist(), t.row_id[mask].tolist())]
-    timeline, _people, _subset = figures._prepare(known_at, filters, up_to=end)
+    timeline, _people, _subset = figures._prepare(known_at, filters, rows=True, up_to=end)
     t = timeline
     within = (t.day >= day_number(start)) & (t.day <= day_number(end))
     if metric == "arrests":
