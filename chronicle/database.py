@@ -191,6 +191,14 @@ class RowEncoder:
     def encode(self, values: dict[str, Any], dialect) -> tuple:
         return tuple(convert(values.get(name), dialect) if convert else values.get(name) for name, convert in self._steps)
 
+    def replace(self, row: tuple, column: str, value: Any, dialect) -> tuple:
+        """An encoded row with one column's value replaced."""
+        position = next(index for index, (name, _) in enumerate(self._steps) if name == column)
+        convert = self._steps[position][1]
+        cells = list(row)
+        cells[position] = convert(value, dialect) if convert else value
+        return tuple(cells)
+
 
 def bulk_insert(connection: Connection, encoder: RowEncoder, rows: list[tuple]) -> None:
     """Insert many encoded rows fast, inside the caller's transaction.

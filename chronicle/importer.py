@@ -88,8 +88,9 @@ class _Plan:
         self.dialect = dialect
         self.retractions: dict[int, datetime] = {}  # row_id -> retracted_at
         self.rows: list[tuple] = []
+        self.added: list[tuple[tuple, int]] = []  # (key, position in rows) of records new to the register
 
-    def insert(self, values: dict[str, Any], digest: str) -> None:
+    def insert(self, values: dict[str, Any], digest: str, *, new_key: tuple | None = None) -> None:
         for column in _REPEATED:
             text = values.get(column)
             if text:
@@ -97,7 +98,16 @@ class _Plan:
         values["digest"] = digest
         if values.get("recorded_at") is None:
             values["recorded_at"] = self.now
+        if new_key is not None:
+            self.added.append((new_key, len(self.rows)))
         self.rows.append(self.encoder.encode(values, self.dialect))
+
+    def backdate(self, earliest: dict[tuple, datetime]) -> None:
+        """Record each new record as known from the first recorded event that names it, when that is earlier."""
+        for key, index in self.added:
+            when = earliest.get(key)
+            if when is not None and when < self.now:
+                self.rows[index] = self.encoder.replace(self.rows[index], "recorded_at", when, self.dialect)
 
 
 class _Problems(list):
@@ -159,6 +169,8 @@ class _Checker:
         self.refused: dict[str, set] = defaultdict(set)
         # Resources whose file had rows (or a header) that could not be read: their keys are unknown.
         self.incomplete: set[str] = set()
+        # resource -> key -> the earliest recorded_at of the package's events that name the record.
+        self.earliest: dict[str, dict[tuple, datetime]] = defaultdict(dict)
         # Custody-relevant current events, for warnings: person -> [(day, order, line, type)].
         self.timeline: dict[str, list[tuple[date, int, int | None, str]]] = defaultdict(list)
 
@@ -173,7 +185,42 @@ class _Checker:
                 plans[resource.name] = self._check_records(resource.name, package_file)
         if not self.problems:
             self._custody_warnings()
+            self._backdate(plans)
         return plans
+
+    def _backdate(self, plans: dict[str, _Plan]) -> None:
+        """Records without a record time of their own are known from the first event recorded about them.
+
+        A package carries `recorded_at` only for events. A person, source, case,
+        membership or organisation new to the register is recorded at the
+        earliest `recorded_at` of the events that name it (their person, for a
+        membership; their members, for an organisation), so that the register
+        as known at a past moment has the names and sources of the events it
+        knew then, and an exported and re-imported register reads the same.
+        """
+        earliest = self.earliest
+        earliest["memberships"] = {
+            key: earliest["persons"][key[:1]] for key, _ in plans["memberships"].added if key[:1] in earliest["persons"]
+        }
+        organisations: dict[tuple, datetime] = {}
+        for (_person, organisation), when in earliest["memberships"].items():
+            if (organisation,) not in organisations or when < organisations[(organisation,)]:
+                organisations[(organisation,)] = when
+        earliest["organisations"] = organisations
+        for name in ("persons", "sources", "cases", "memberships", "organisations"):
+            plans[name].backdate(earliest[name])
+
+    def _note_earliest(self, values: dict[str, Any]) -> None:
+        recorded = values["recorded_at"]
+        if recorded is None:
+            return
+        keys = [("persons", (values["person_id"],))] + [("sources", (source,)) for source in values["source_ids"]]
+        if values["case_id"] is not None:
+            keys.append(("cases", (values["case_id"],)))
+        for name, key in keys:
+            known = self.earliest[name].get(key)
+            if known is None or recorded < known:
+                self.earliest[name][key] = recorded
 
     def _problem(self, path: str, line: int | None, column: str | None, message: str) -> None:
         self.problems.append(Problem(path, line, column, message))
@@ -218,7 +265,7 @@ class _Checker:
             existing = current.get(key)
             if existing is None:
                 counts.added += 1
-                plan.insert(values, digest)
+                plan.insert(values, digest, new_key=key)
             elif existing.digest == digest:
                 counts.unchanged += 1
             else:
@@ -274,6 +321,7 @@ class _Checker:
             seen[version_key] = line
             self._check_references("events", path, line, values)
             self._check_not_future(path, line, values)
+            self._note_earliest(values)
             if retracted is None:
                 if event_id in current_line:
                     self._problem(path, line, "retracted_at", f"event {event_id} has two current versions (lines {current_line[event_id]} and {line}); all but one need retracted_at")

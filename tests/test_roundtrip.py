@@ -10,7 +10,7 @@ import pytest
 from packages import small_register, write_package
 
 from chronicle.database import Database
-from chronicle.errors import InputError
+from chronicle.errors import InputError, NotFoundError
 from chronicle.exporter import export_package
 from chronicle.importer import import_package
 from chronicle.register import Register
@@ -133,3 +133,18 @@ def test_an_export_is_a_valid_frictionless_package(database: Database, tmp_path:
     export_package(database, tmp_path / "out")
     report = validate(str(tmp_path / "out" / "datapackage.json"))
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+
+
+def test_records_are_known_from_the_first_event_recorded_about_them(database: Database, tmp_path: Path):
+    from datetime import UTC, datetime
+
+    import_package(database, write_package(tmp_path / "package", small_register()))
+    register = Register(database)
+    early = datetime(2020, 6, 1, tzinfo=UTC)  # after e1 (recorded 2020-05-30), long before the import
+    assert register.get("persons", "p1", known_at=early)["name"] == "Siarhei Tsikhanouski"
+    assert register.get("sources", "s1", known_at=early)["title"].startswith("Viasna")
+    assert register.get("memberships", ("p1", "o1"), known_at=early)["role"] == "blogger"
+    assert register.get("organisations", "o1", known_at=early)["name"] == "Belsat"
+    # p2's events carry no record time: p2 is known from the import only.
+    with pytest.raises(NotFoundError):
+        register.get("persons", "p2", known_at=early)
