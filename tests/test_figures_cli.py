@@ -8,11 +8,11 @@ import json
 from pathlib import Path
 
 import pytest
+from packages import small_register, write_package
 from typer.testing import CliRunner
 
 from chronicle.cli import app
 from chronicle.reconcile import holds
-from packages import small_register, write_package
 
 runner = CliRunner()
 
