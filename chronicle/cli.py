@@ -517,6 +517,40 @@ def reconcile_command(
             out.print(f"  {item['person_id']} {printable(item.get('name') or '')}: " + "; ".join(f"{e['date']} {e['type']}" for e in events), markup=False)
 
 
+@app.command("report")
+def report_command(
+    context: typer.Context,
+    month: Annotated[str, typer.Option("--month", help="The month to report on, YYYY-MM.")],
+    format: Annotated[Optional[str], typer.Option("--format", help="md or html (default: from the -o suffix, else md).")] = None,
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Write to this file (.md or .html) instead of standard output.")] = None,
+    public: Annotated[bool, typer.Option("--public", help="Name only persons who consented; never a restricted source.")] = False,
+    known_at: KnownAtOption = None,
+) -> None:
+    """The monthly report: the month in figures, charts, new cases, the persons behind the changes, a method note.
+
+    The HTML report is one self-contained file (charts inline, no scripts). A
+    Markdown report written with -o gets its charts as PNG files beside it.
+
+    Example:
+        chronicle report --month 2025-06 --format html -o june.html
+        chronicle report --month 2025-06 --public -o june-public.md
+    """
+    from chronicle.errors import InputError
+    from chronicle.report import monthly_report, write_monthly_report
+
+    with refusals(), context.obj.open_database() as database:
+        if format is not None and format not in ("md", "html"):
+            raise InputError(f"--format: {format!r} is not md or html")
+        moment = _moment(known_at)
+        if output is not None:
+            if format is not None and output.suffix.lower().lstrip(".") not in (format, "htm" if format == "html" else format):
+                raise InputError(f"-o {output}: the suffix does not match --format {format}")
+            path = write_monthly_report(database, month, output, fmt=format, public=public, known_at=moment)
+            err.print(f"Wrote {path}", markup=False)
+        else:
+            sys.stdout.write(monthly_report(database, month, fmt=format or "md", public=public, known_at=moment))
+
+
 @db_app.command("upgrade")
 def db_upgrade_command(context: typer.Context) -> None:
     """Create the schema or bring it up to date (this also happens on first use).

@@ -128,3 +128,15 @@ def test_bad_input_exits_1_and_usage_errors_exit_2(location: str):
         assert "Error" in result.stderr and "Traceback" not in result.output
     assert run(location, "figures", "--as-of", "2021-01-01", "--from", "2021-01-01").exit_code == 2
     assert run(location, "figures").exit_code == 2
+
+
+def test_report_writes_a_self_contained_html_file(location: str, tmp_path: Path):
+    output = tmp_path / "june.html"
+    result = run(location, "report", "--month", "2025-06", "-o", str(output))
+    assert result.exit_code == 0, result.output
+    html = output.read_text(encoding="utf-8")
+    assert "June 2025" in html and "<svg" in html and "<script" not in html
+    result = run(location, "report", "--month", "2025-06", "--format", "md")
+    assert result.exit_code == 0 and result.stdout.startswith("# June 2025")
+    assert run(location, "report", "--month", "2025-13").exit_code == 1
+    assert run(location, "report", "--month", "2025-06", "--format", "pdf").exit_code == 1
