@@ -291,6 +291,13 @@ ToOption = Annotated[Optional[str], typer.Option("--to", help="Last day of the i
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (the shape in spec/cli.md).")]
 
 
+def _when(as_of: str | None, start: str | None, end: str | None) -> dict:
+    """The day (`as_of`) or the interval (`start`, `end`) that the options chose, as library arguments."""
+    if _stock_or_flow(as_of, start, end) == "stock":
+        return {"as_of": _day(as_of, "--as-of")}
+    return {"start": _day(start, "--from"), "end": _day(end, "--to")}
+
+
 def _stock_or_flow(as_of: str | None, start: str | None, end: str | None) -> str:
     if as_of is not None and (start is not None or end is not None):
         raise typer.BadParameter("give either --as-of, or --from and --to, not both")
@@ -450,10 +457,10 @@ def explain_command(
     """
     from chronicle.figures import Figures
 
-    kind = _stock_or_flow(as_of, start, end)
+    _stock_or_flow(as_of, start, end)  # usage errors first, before the database is opened
     with refusals(), context.obj.open_database() as database:
         filters = _filters(case, category, region, organisation)
-        options = {"as_of": _day(as_of, "--as-of")} if kind == "stock" else {"start": _day(start, "--from"), "end": _day(end, "--to")}
+        options = _when(as_of, start, end)
         result = Figures(database).explain(metric, known_at=_moment(known_at), filters=filters, include_restricted=restricted, **options)
     if as_json:
         _print_json(result)
@@ -498,10 +505,10 @@ def reconcile_command(
     from chronicle.figures import Figures
     from chronicle.reconcile import reconcile
 
-    kind = _stock_or_flow(as_of, start, end)
+    _stock_or_flow(as_of, start, end)  # usage errors first, before the database is opened
     with refusals(), context.obj.open_database() as database:
         filters = _filters(case, category, region, organisation)
-        options = {"as_of": _day(as_of, "--as-of")} if kind == "stock" else {"start": _day(start, "--from"), "end": _day(end, "--to")}
+        options = _when(as_of, start, end)
         result = reconcile(Figures(database), metric, value, qualifier, known_at=_moment(known_at), filters=filters,
                            include_restricted=restricted, **options)
     if as_json:

@@ -61,7 +61,7 @@ from chronicle import charts
 from chronicle.database import Database
 from chronicle.dates import first_day, utc_now
 from chronicle.errors import InputError
-from chronicle.figures import Figures
+from chronicle.figures import FLOW_METRICS, Figures
 from chronicle.redaction import NameRedactor
 from chronicle.register import known_at_filter
 from chronicle.schema import cases as cases_table
@@ -82,15 +82,7 @@ STOCK_LABELS = {
     "died_in_custody": "Political prisoners who died in custody, in all",
     "recognized_total": "Ever recognised as political prisoners",
 }
-FLOW_LABELS = {
-    "arrests": "Politically motivated arrests",
-    "releases": "Releases from custody",
-    "pardons": "Pardons",
-    "deportations": "Deportations",
-    "deaths_in_custody": "Deaths in custody",
-    "new_recognitions": "New recognitions as political prisoners",
-    "convictions": "Convictions",
-}
+FLOW_LABELS = {metric: charts.LABELS[metric] for metric in FLOW_METRICS}  # the charts' words
 # The lists of people, in this order, with their headings.
 LISTS = (
     ("arrests", "Arrested"),
