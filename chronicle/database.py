@@ -182,7 +182,7 @@ class RowEncoder:
 
     def __init__(self, table: Table):
         self.table = table
-        self.columns = [column for column in table.columns if not column.primary_key]
+        self.columns = [column for column in table.columns if column.name != "row_id"]  # the database numbers rows
         self._steps = [
             (column.name, column.type.process_bind_param if isinstance(column.type, TypeDecorator) else None)
             for column in self.columns

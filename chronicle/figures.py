@@ -16,7 +16,6 @@ open custody", "a death while custody was open").
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -27,6 +26,7 @@ from sqlalchemy import case, func, select
 from chronicle.database import Database, epoch_day, fetch_raw
 from chronicle.dates import format_timestamp, utc_now
 from chronicle.errors import InputError
+from chronicle.person_keys import PersonIds
 from chronicle.register import known_at_filter
 from chronicle.schema import events as events_table
 from chronicle.schema import memberships as memberships_table
@@ -111,7 +111,7 @@ class Filters:
 class Timeline:
     """All persons' events, sorted by person, day and same-day order, with the states after each event."""
 
-    person_ids: list[str]  # person code -> person_id
+    person_ids: PersonIds  # person key -> person id
     person: np.ndarray  # person code of each event
     day: np.ndarray  # days since 1970-01-01
     kind: np.ndarray  # index into EVENT_TYPES
@@ -200,17 +200,18 @@ def _carry(marks: np.ndarray, first: np.ndarray) -> np.ndarray:
 class People:
     """The persons as known at `known_at` (and any that only events name): what splits and filters need.
 
-    Arrays are indexed by person code, the position of the id in `person_ids` (sorted).
+    Arrays are indexed by person key (chronicle/person_keys.py), `count` long.
     """
 
-    person_ids: list[str]
+    person_ids: PersonIds  # person key <-> person id
+    count: int
     gender: np.ndarray  # "f", "m", "x" or "unknown"
     categories: np.ndarray  # lists of category names
     region: np.ndarray  # region or None
 
     def code(self, person_id: str) -> int | None:
-        position = bisect_left(self.person_ids, person_id)
-        return position if position < len(self.person_ids) and self.person_ids[position] == person_id else None
+        key = self.person_ids.key(person_id)
+        return key if key is not None and key < self.count else None
 
 
 class Figures:
@@ -246,10 +247,10 @@ class Figures:
         events load in well under a second.
         """
         people_query = select(
-            persons_table.c.person_id, persons_table.c.gender, persons_table.c.categories, persons_table.c.region,
+            persons_table.c.person_key, persons_table.c.gender, persons_table.c.categories, persons_table.c.region,
         ).where(known_at_filter(persons_table, known_at))
         columns = [
-            events_table.c.person_id, epoch_day(events_table.c.day), case(_KIND_CODES, value=events_table.c.type),
+            events_table.c.person_key, epoch_day(events_table.c.day), case(_KIND_CODES, value=events_table.c.type),
             events_table.c.politically_motivated,
         ]
         query = select(*columns, *([events_table.c.row_id] if rows else [])).where(known_at_filter(events_table, known_at))
@@ -260,24 +261,23 @@ class Figures:
         with self.database.reading() as connection:
             person_rows = fetch_raw(connection, people_query) if people else []
             event_rows = fetch_raw(connection, query)
-        person_ids, genders, categories, regions = zip(*person_rows) if person_rows else ((), (), (), ())
+        keys, genders, categories, regions = zip(*person_rows) if person_rows else ((), (), (), ())
         width = 5 if rows else 4
         event_persons, days, kinds_, political, *row_ids = zip(*event_rows) if event_rows else ((),) * width
-        # Person codes: positions in the sorted ids of all persons, those of the register and those events name.
-        ids = np.array(person_ids + event_persons, dtype=str)
-        universe, codes = np.unique(ids, return_inverse=True)
-        known = codes[: len(person_ids)]
-        gender = np.full(len(universe), "unknown", dtype=object)
+        person = np.array(event_persons, dtype=np.int32)
+        count = max(max(keys, default=-1), int(person.max()) if len(person) else -1) + 1
+        known = np.array(keys, dtype=np.int64)
+        gender = np.full(count, "unknown", dtype=object)
         gender[known] = [value or "unknown" for value in genders]
-        person_categories = np.empty(len(universe), dtype=object)
-        person_categories[:] = [[] for _ in range(len(universe))]
+        person_categories = np.empty(count, dtype=object)
+        person_categories[:] = [[] for _ in range(count)]
         person_categories[known] = [value.split(";") if value else [] for value in categories]
-        region = np.full(len(universe), None, dtype=object)
+        region = np.full(count, None, dtype=object)
         region[known] = regions
-        persons = People(person_ids=universe.tolist(), gender=gender, categories=person_categories, region=region)
+        persons = People(PersonIds(self.database), count, gender, person_categories, region)
         timeline = Timeline(
             person_ids=persons.person_ids,
-            person=codes[len(person_ids):].astype(np.int32),
+            person=person,
             day=np.array(days, dtype=np.int32),
             kind=np.array(kinds_, dtype=np.int8),
             political=np.array(political, dtype=bool),
@@ -291,7 +291,7 @@ class Figures:
         """A boolean mask over person codes for the filters, or None without filters."""
         if not filters.any:
             return None
-        mask = np.ones(len(people.person_ids), dtype=bool)
+        mask = np.ones(people.count, dtype=bool)
         if filters.category is not None:
             wanted = filters.category.strip().lower()
             mask &= np.array([wanted in categories for categories in people.categories], dtype=bool)
@@ -522,7 +522,7 @@ def _stock_daily(timeline: Timeline, metric: str, first: int, days: int) -> np.n
 
 def _groups(metric: str, people: People, subset: np.ndarray | None) -> dict[str, np.ndarray]:
     """For a split metric: each key's members, as a mask over person codes."""
-    count = len(people.person_ids)
+    count = people.count
     if metric == "political_prisoners_by_gender":
         genders = np.array(people.gender)
         return {key: genders == key for key in GENDER_KEYS}
@@ -546,7 +546,7 @@ def _by_gender(prisoners: np.ndarray, people: People) -> dict[str, int]:
 
 
 def _mask_of(people: People, person_ids) -> np.ndarray:
-    mask = np.zeros(len(people.person_ids), dtype=bool)
+    mask = np.zeros(people.count, dtype=bool)
     for person_id in person_ids:
         code = people.code(person_id)
         if code is not None:

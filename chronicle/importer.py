@@ -30,6 +30,7 @@ from chronicle.dates import first_day, utc_now
 from chronicle.errors import PackageError, Problem
 from chronicle.package_format import RESOURCES
 from chronicle.package_reader import Package, open_package, read_rows
+from chronicle.person_keys import PersonKeys
 from chronicle.records import content_digest, parse_row_all
 from chronicle.schema import RECORD_KEYS, RECORD_TABLES
 from chronicle.vocabulary import CUSTODY_CLOSING, CUSTODY_OPENING, EVENT_ORDER
@@ -147,6 +148,7 @@ def import_package(database: Database, location: Path, *, progress: Progress | N
         if problems:
             raise PackageError(problems.all())
         with database.transaction() as connection:
+            checker.person_keys.write(connection)
             _write(connection, plans, progress)
         return report
     finally:
@@ -164,6 +166,7 @@ class _Checker:
         self.progress = progress
         self.now = report.recorded_at
         self.today = self.now.date()
+        self.person_keys = PersonKeys.load(connection)
         self.known: dict[str, set] = {}  # resource -> keys in the package or the register
         # resource -> keys of rows refused for a bad cell: already reported, so references to them are not.
         self.refused: dict[str, set] = defaultdict(set)
@@ -262,6 +265,8 @@ class _Checker:
             seen[key] = line
             self._check_references(name, path, line, values)
             self._check_not_future(path, line, values)
+            if name == "persons":
+                values["person_key"] = self.person_keys.key(values["person_id"])
             existing = current.get(key)
             if existing is None:
                 counts.added += 1
@@ -331,6 +336,7 @@ class _Checker:
                     (values["day"], EVENT_ORDER[values["type"]], line, values["type"])
                 )
             if self._plan_event(path, line, values, digest, register.get(event_id, []), plan, counts):
+                values["person_key"] = self.person_keys.key(values["person_id"])
                 plan.insert(values, digest)
         self._add_register_timeline(set(current_line) | {key[0] for key in seen})
         return plan

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, String, Table, and_, cast, func, or_, select
 from chronicle.database import Database
 from chronicle.dates import utc_now
 from chronicle.errors import ConflictError, InputError, NotFoundError
+from chronicle.person_keys import key_of
 from chronicle.records import ColumnError, content_digest, parse_row_all
 from chronicle.schema import RECORD_KEYS, RECORD_TABLES
 from chronicle.status import Status, derive_status, event_sort_key
@@ -135,6 +136,8 @@ class Register:
                 connection.execute(table.update().where(table.c.row_id == current_row).values(retracted_at=now))
             values["digest"] = content_digest(resource, values)
             values["recorded_at"] = now
+            if resource in ("persons", "events"):
+                values["person_key"] = key_of(connection, values["person_id"])
             row_id = connection.execute(table.insert().values(**values)).inserted_primary_key[0]
             return dict(connection.execute(select(table).where(table.c.row_id == row_id)).mappings().one())
 

@@ -17,7 +17,7 @@ def snapshot(location: str) -> dict:
     try:
         with engine.connect() as connection:
             state: dict = {
-                table.name: [tuple(row) for row in connection.execute(select(table).order_by(table.c.row_id))]
+                table.name: [tuple(row) for row in connection.execute(select(table).order_by(*table.primary_key.columns))]
                 for table in metadata.sorted_tables
             }
             state["alembic_version"] = connection.execute(text("select version_num from alembic_version")).all()
@@ -27,7 +27,7 @@ def snapshot(location: str) -> dict:
                 ).all()
     finally:
         engine.dispose()
-    assert len(metadata.sorted_tables) == 6 and all(state[t.name] for t in metadata.sorted_tables), "the register should not be empty"
+    assert len(metadata.sorted_tables) == 7 and all(state[t.name] for t in metadata.sorted_tables), "the register should not be empty"
     if "://" not in location:
         # Move whatever the write-ahead log holds into the file, so that the bytes say everything.
         connection = sqlite3.connect(location)
