@@ -206,7 +206,7 @@ class People:
     person_ids: PersonIds  # person key <-> person id
     count: int
     gender: np.ndarray  # "f", "m", "x" or "unknown"
-    categories: np.ndarray  # lists of category names
+    categories: np.ndarray  # categories as stored: names joined by ";", "" for none
     region: np.ndarray  # region or None
 
     def code(self, person_id: str) -> int | None:
@@ -247,7 +247,10 @@ class Figures:
         events load in well under a second.
         """
         people_query = select(
-            persons_table.c.person_key, persons_table.c.gender, persons_table.c.categories, persons_table.c.region,
+            persons_table.c.person_key,
+            func.coalesce(persons_table.c.gender, "unknown"),
+            func.coalesce(persons_table.c.categories, ""),
+            persons_table.c.region,
         ).where(known_at_filter(persons_table, known_at))
         columns = [
             events_table.c.person_key, epoch_day(events_table.c.day), case(_KIND_CODES, value=events_table.c.type),
@@ -261,27 +264,26 @@ class Figures:
         with self.database.reading() as connection:
             person_rows = fetch_raw(connection, people_query) if people else []
             event_rows = fetch_raw(connection, query)
+        # Every column of the events is an integer: one conversion for all of them.
+        table = np.array(event_rows, dtype=np.int64).reshape(len(event_rows), 5 if rows else 4)
+        person = table[:, 0].astype(np.int32)
         keys, genders, categories, regions = zip(*person_rows) if person_rows else ((), (), (), ())
-        width = 5 if rows else 4
-        event_persons, days, kinds_, political, *row_ids = zip(*event_rows) if event_rows else ((),) * width
-        person = np.array(event_persons, dtype=np.int32)
         count = max(max(keys, default=-1), int(person.max()) if len(person) else -1) + 1
         known = np.array(keys, dtype=np.int64)
         gender = np.full(count, "unknown", dtype=object)
-        gender[known] = [value or "unknown" for value in genders]
-        person_categories = np.empty(count, dtype=object)
-        person_categories[:] = [[] for _ in range(count)]
-        person_categories[known] = [value.split(";") if value else [] for value in categories]
+        gender[known] = genders
+        person_categories = np.full(count, "", dtype=object)
+        person_categories[known] = categories
         region = np.full(count, None, dtype=object)
         region[known] = regions
         persons = People(PersonIds(self.database), count, gender, person_categories, region)
         timeline = Timeline(
             person_ids=persons.person_ids,
             person=person,
-            day=np.array(days, dtype=np.int32),
-            kind=np.array(kinds_, dtype=np.int8),
-            political=np.array(political, dtype=bool),
-            row_id=np.array(row_ids[0], dtype=np.int64) if rows else np.zeros(len(days), dtype=np.int64),
+            day=table[:, 1].astype(np.int32),
+            kind=table[:, 2].astype(np.int8),
+            political=table[:, 3].astype(bool),
+            row_id=table[:, 4].copy() if rows else np.zeros(len(person), dtype=np.int64),
         )
         if up_to is not None and kinds is None:
             timeline = timeline._rows(timeline.day <= day_number(up_to))
@@ -294,7 +296,7 @@ class Figures:
         mask = np.ones(people.count, dtype=bool)
         if filters.category is not None:
             wanted = filters.category.strip().lower()
-            mask &= np.array([wanted in categories for categories in people.categories], dtype=bool)
+            mask &= _category_members(people, None).get(wanted, np.zeros(people.count, dtype=bool))
         if filters.region is not None:
             wanted = filters.region.strip().lower()
             mask &= np.array([(region or "").lower() == wanted for region in people.region], dtype=bool)
@@ -521,17 +523,26 @@ def _stock_daily(timeline: Timeline, metric: str, first: int, days: int) -> np.n
 
 
 def _groups(metric: str, people: People, subset: np.ndarray | None) -> dict[str, np.ndarray]:
-    """For a split metric: each key's members, as a mask over person codes."""
-    count = people.count
+    """For a split metric: each key's members, as a mask over person keys."""
     if metric == "political_prisoners_by_gender":
-        genders = np.array(people.gender)
-        return {key: genders == key for key in GENDER_KEYS}
+        return {key: people.gender == key for key in GENDER_KEYS}
+    return _category_members(people, subset)
+
+
+def _category_members(people: People, subset: np.ndarray | None) -> dict[str, np.ndarray]:
+    """Each category that some person (of the subset) has, with its members; sorted by name."""
+    stored, inverse = np.unique(people.categories.astype(str), return_inverse=True)
     groups: dict[str, np.ndarray] = {}
-    for code, categories in enumerate(people.categories):
-        if subset is not None and not subset[code]:
+    for index, text in enumerate(stored.tolist()):
+        if not text:
             continue
-        for category in categories:
-            groups.setdefault(category, np.zeros(count, dtype=bool))[code] = True
+        members = inverse == index
+        if subset is not None:
+            members &= subset
+        if not members.any():
+            continue
+        for category in text.split(";"):
+            groups[category] = groups[category] | members if category in groups else members
     return dict(sorted(groups.items()))
 
 
