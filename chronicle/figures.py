@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, literal, select
 
 from chronicle.database import Database, epoch_day, fetch_raw
 from chronicle.dates import format_timestamp, utc_now
@@ -237,11 +237,13 @@ class Figures:
         kinds: tuple[str, ...] | None = None,
         rows: bool = True,
         people: bool = True,
+        regions: bool = True,
     ) -> tuple[Timeline, People]:
         """The persons and the events (optionally only up to a day, and of some kinds) as known at `known_at`.
 
         `rows=False` leaves out the events' row ids (all zero then): only explanations need them.
-        `people=False` leaves out the persons' genders, categories and regions: only splits and filters need them.
+        `people=False` leaves out the persons' genders, categories and regions: only splits and filters need them;
+        `regions=False` leaves out the regions alone: only the region filter needs them.
 
         Everything row by row is left to the database and to numpy: a million
         events load in well under a second.
@@ -250,7 +252,7 @@ class Figures:
             persons_table.c.person_key,
             func.coalesce(persons_table.c.gender, "unknown"),
             func.coalesce(persons_table.c.categories, ""),
-            persons_table.c.region,
+            persons_table.c.region if regions else literal(None),
         ).where(known_at_filter(persons_table, known_at))
         columns = [
             events_table.c.person_key, epoch_day(events_table.c.day), case(_KIND_CODES, value=events_table.c.type),
@@ -338,7 +340,9 @@ class Figures:
                 self._cached = (version, *self._load(None))
             _, timeline, people = self._cached
         else:
-            timeline, people = self._load(known_at, rows=rows, people=splits or filters.any, **load)
+            timeline, people = self._load(
+                known_at, rows=rows, people=splits or filters.any, regions=filters.region is not None, **load
+            )
         subset = self._subset(people, filters, known_at)
         if subset is not None:
             timeline = timeline.restricted_to(subset)
