@@ -238,7 +238,7 @@ def demo_command(
 
 # Figures
 
-Filter_options = dict(
+FILTER_OPTIONS = dict(
     case=typer.Option("--case", help="Only persons with an event in this case (case id)."),
     category=typer.Option("--category", help="Only persons of this category, e.g. journalist."),
     region=typer.Option("--region", help="Only persons of this region."),
@@ -280,10 +280,10 @@ def _print_json(data) -> None:
     out.print_json(json.dumps(data, ensure_ascii=False, default=str)) if sys.stdout.isatty() else print(json.dumps(data, ensure_ascii=False, default=str))
 
 
-CaseOption = Annotated[Optional[str], Filter_options["case"]]
-CategoryOption = Annotated[Optional[str], Filter_options["category"]]
-RegionOption = Annotated[Optional[str], Filter_options["region"]]
-OrganisationOption = Annotated[Optional[str], Filter_options["organisation"]]
+CaseOption = Annotated[Optional[str], FILTER_OPTIONS["case"]]
+CategoryOption = Annotated[Optional[str], FILTER_OPTIONS["category"]]
+RegionOption = Annotated[Optional[str], FILTER_OPTIONS["region"]]
+OrganisationOption = Annotated[Optional[str], FILTER_OPTIONS["organisation"]]
 KnownAtOption = Annotated[Optional[str], typer.Option("--known-at", help="Record time: the register as it was known then (ISO 8601). Default: now.")]
 AsOfOption = Annotated[Optional[str], typer.Option("--as-of", help="Stock figures at the end of this day (YYYY-MM-DD).")]
 FromOption = Annotated[Optional[str], typer.Option("--from", help="First day of the interval (YYYY-MM-DD).")]

@@ -88,7 +88,11 @@ class Database:
             engine = create_engine(url, pool_pre_ping=True)
         database = cls(engine)
         if upgrade:
-            database.upgrade()
+            try:
+                database.upgrade()
+            except BaseException:
+                engine.dispose()
+                raise
         return database
 
     @property

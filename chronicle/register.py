@@ -70,10 +70,10 @@ class Register:
         table = RECORD_TABLES["persons"]
         condition = known_at_filter(table, known_at)
         if search:
-            pattern = f"%{search.strip().lower()}%"
+            wanted = search.strip().lower()
             names = [func.lower(table.c[column]) for column in ("name", "name_be", "name_ru", "name_en")]
             names.append(func.lower(cast(table.c.aliases, String)))
-            condition = and_(condition, or_(*(name.like(pattern) for name in names)))
+            condition = and_(condition, or_(*(name.contains(wanted, autoescape=True) for name in names)))
         with self.database.reading() as connection:
             total = connection.execute(select(func.count()).select_from(table).where(condition)).scalar_one()
             query = select(table).where(condition).order_by(table.c.name, table.c.person_id).limit(limit).offset(offset)

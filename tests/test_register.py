@@ -98,3 +98,8 @@ def test_persons_search_any_script(register: Register):
     assert total == 1
     found, total = register.persons(search="tikhanovsky")  # an alias
     assert total == 1
+
+
+def test_search_treats_wildcards_as_letters(register: Register):
+    assert register.persons(search="%")[1] == 0
+    assert register.persons(search="_")[1] == 0

@@ -19,7 +19,6 @@ from chronicle import __version__
 from chronicle.database import Database
 from chronicle.errors import ChronicleError, NotFoundError
 from chronicle.register import Register
-from chronicle.status import STATUS_LABELS
 
 HERE = Path(__file__).parent
 PAGE_SIZE = 50
@@ -97,5 +96,4 @@ def create_app(database: Database) -> FastAPI:
     def person_json(person_id: str, register: RegisterDep):
         return person_details(register, person_id)
 
-    app.state.status_labels = STATUS_LABELS
     return app
