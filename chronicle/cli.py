@@ -558,6 +558,34 @@ def report_command(
             sys.stdout.write(monthly_report(database, month, fmt=format or "md", public=public, known_at=moment))
 
 
+@app.command("match")
+def match_command(
+    file: Annotated[Path, typer.Argument(help="A CSV with record_id and name (any script); optional birth_date, gender, region.")],
+    threshold: Annotated[Optional[float], typer.Option("--threshold", help="Match probability at which two records are linked (0 to 1). Default 0.9.")] = None,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print record_id,cluster_id as CSV (the default).")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Cluster name records that denote the same person, across scripts and spellings (Splink on DuckDB).
+
+    Every input row gets a cluster_id: the smallest record_id of its cluster.
+
+    Example:
+        chronicle match names.csv --threshold 0.9 --json
+    """
+    from chronicle.matching import MatchSettings, clusters_json, match_records, read_match_csv, write_clusters_csv
+
+    if as_csv and as_json:
+        raise typer.BadParameter("give --csv or --json, not both")
+    with refusals():
+        records = read_match_csv(file)
+        settings = MatchSettings() if threshold is None else MatchSettings(threshold=threshold)
+        clusters = match_records(records, settings)
+    if as_json:
+        print(clusters_json(clusters))
+    else:
+        write_clusters_csv(clusters, sys.stdout)
+
+
 @db_app.command("upgrade")
 def db_upgrade_command(context: typer.Context) -> None:
     """Create the schema or bring it up to date (this also happens on first use).
