@@ -558,6 +558,53 @@ def report_command(
             sys.stdout.write(monthly_report(database, month, fmt=format or "md", public=public, known_at=moment))
 
 
+@app.command("extract")
+def extract_command(
+    context: typer.Context,
+    file: Annotated[str, typer.Argument(help="A UTF-8 text file, or - for standard input.")],
+    published: Annotated[str, typer.Option("--published", help="The date the text was published (YYYY-MM-DD): relative dates resolve against it.")],
+    lang: Annotated[Optional[str], typer.Option("--lang", help="en, ru or be (default: detected).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Candidate claims (figures stated in the text) and events (things that happened to named people).
+
+    Names of persons already in the register are recognised too. Nothing is
+    written: a documentation officer reviews the candidates first.
+
+    Example:
+        chronicle extract article.txt --published 2025-07-08 --json
+        curl -s ... | chronicle extract - --published 2025-07-08
+    """
+    from chronicle.errors import InputError
+    from chronicle.extraction import extract
+    from chronicle.register import Register
+
+    with refusals():
+        day = _day(published, "--published")
+        try:
+            text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise InputError(f"{file}: no such file") from None
+        except UnicodeDecodeError as error:
+            raise InputError(f"{file}: not UTF-8 text (byte {error.start})") from None
+        with context.obj.open_database() as database:
+            gazetteer = Register(database).names()
+        answer = extract(text, published=day, language=lang, gazetteer=gazetteer)
+    if as_json:
+        print(json.dumps(answer, ensure_ascii=False, indent=2))
+        return
+    out.print(f"Published {answer['published']}, language {answer['language']}", markup=False)
+    claims = Table("metric", "value", "qualifier", "when", "text")
+    for claim in answer["claims"]:
+        when = claim["as_of"] or f"{claim['period']['from']}..{claim['period']['to']}"
+        claims.add_row(claim["metric"], f"{claim['value']:,}", claim["qualifier"], when, printable(claim["text"]))
+    events = Table("type", "person", "date", "role", "text")
+    for event in answer["events"]:
+        events.add_row(event["type"], printable(event["person"]), event["date"] or "", printable(event["role"] or ""), printable(event["text"]))
+    out.print(claims)
+    out.print(events)
+
+
 @app.command("match")
 def match_command(
     file: Annotated[Path, typer.Argument(help="A CSV with record_id and name (any script); optional birth_date, gender, region.")],

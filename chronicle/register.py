@@ -79,6 +79,14 @@ class Register:
             query = select(table).where(condition).order_by(table.c.name, table.c.person_id).limit(limit).offset(offset)
             return [dict(row) for row in connection.execute(query).mappings()], total
 
+    def names(self) -> list[str]:
+        """Every name and alias of the current persons: the gazetteer that extraction looks for."""
+        table = RECORD_TABLES["persons"]
+        columns = (table.c.name, table.c.name_be, table.c.name_ru, table.c.name_en, table.c.aliases)
+        with self.database.reading() as connection:
+            rows = connection.execute(select(*columns).where(table.c.retracted_at.is_(None))).all()
+        return sorted({name for row in rows for name in (*row[:4], *row[4]) if name})
+
     def events_of(self, person_ids: list[str], *, known_at: datetime | None = None) -> dict[str, list[dict[str, Any]]]:
         """The events of these persons, each person's in timeline order."""
         table = RECORD_TABLES["events"]

@@ -65,7 +65,7 @@ def test_an_unsupported_database_url_is_refused(tmp_path: Path):
 
 
 def test_every_command_has_help_with_an_example():
-    commands = ["import", "export", "generate", "serve", "demo", "db upgrade", "figures", "series", "explain", "reconcile", "report", "match"]
+    commands = ["import", "export", "generate", "serve", "demo", "db upgrade", "figures", "series", "explain", "reconcile", "report", "match", "extract"]
     for command in commands:
         result = runner.invoke(app, [*command.split(), "--help"])
         assert result.exit_code == 0, command

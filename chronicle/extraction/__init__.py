@@ -1,0 +1,49 @@
+"""Extraction: candidate claims and events from a report's text (spec/extraction.md).
+
+    extract(text, published=date(2025, 7, 8)) -> {"published": ..., "language": ..., "claims": [...], "events": [...]}
+
+English is read by `chronicle.extraction.english`. Russian and Belarusian
+texts are recognised (mostly Cyrillic letters) but not read yet: the answer
+carries the language and empty claims and events.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import date
+
+from chronicle.errors import InputError
+
+LANGUAGES = ("en", "ru", "be")
+
+__all__ = ["LANGUAGES", "detect_language", "extract"]
+
+
+def detect_language(text: str) -> str:
+    """"en" unless most letters are Cyrillic; then "be" when Belarusian-only letters appear, else "ru"."""
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return "en"
+    cyrillic = sum(1 for c in letters if "\u0400" <= c <= "\u04ff")
+    if cyrillic * 2 <= len(letters):
+        return "en"
+    if re.search(r"[ўЎ]", text) or (re.search(r"[іІ]", text) and not re.search(r"[иИщЩъ]", text)):
+        return "be"
+    return "ru"
+
+
+def extract(text: str, *, published: date, language: str | None = None, gazetteer: Iterable[str] = ()) -> dict:
+    if not isinstance(published, date):
+        raise InputError(f"published must be a date, not {published!r}")
+    if language is not None and language not in LANGUAGES:
+        raise InputError(f"unknown language {language!r}; expected one of {', '.join(LANGUAGES)}")
+    language = language or detect_language(text)
+    claims: list[dict] = []
+    events: list[dict] = []
+    if language == "en":
+        from chronicle.extraction.english import extract_english
+
+        claims, events = extract_english(text, published, gazetteer)
+    # TODO: Russian (natasha) and Belarusian readers; until then no candidates.
+    return {"published": published.isoformat(), "language": language, "claims": claims, "events": events}
