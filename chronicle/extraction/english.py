@@ -496,7 +496,7 @@ def extract_claims(ctx: Context) -> list[dict]:
             lv = _LEFT_VERB_RE.search(left)
             flow = _FLOW_KEYWORD_RE.search(window)
             stock = _STOCK_KEYWORD_RE.search(window)
-            listed = sentence_claims and re.search(rf"(?:including|among\s+them|of\s+whom|and)\s+$", left) and \
+            listed = sentence_claims and re.search(r"(?:including|among\s+them|of\s+whom|and)\s+$", left) and \
                 re.match(rf"\s*(?:[a-z-]+\s+)?(?:{CATEGORY_RE})\b", after, re.IGNORECASE) and \
                 not re.search(r"[.;]", text[sentence_claims[-1]["span"][1]:claim_start])
             if listed:
