@@ -119,6 +119,16 @@ def progress_bar(total: int | None = None) -> Iterator[Callable[[str, int], None
         yield advance
 
 
+@contextmanager
+def working(message: str) -> Iterator[None]:
+    """A spinner for work without countable steps, on a terminal only."""
+    if not sys.stderr.isatty():
+        yield
+        return
+    with err.status(message):
+        yield
+
+
 @app.command("import")
 def import_command(
     context: typer.Context,
@@ -626,7 +636,8 @@ def match_command(
     with refusals():
         records = read_match_csv(file)
         settings = MatchSettings() if threshold is None else MatchSettings(threshold=threshold)
-        clusters = match_records(records, settings)
+        with working(f"Matching {len(records):,} records"):
+            clusters = match_records(records, settings)
     if as_json:
         print(clusters_json(clusters))
     else:
