@@ -2,9 +2,9 @@
 
     extract(text, published=date(2025, 7, 8)) -> {"published": ..., "language": ..., "claims": [...], "events": [...]}
 
-English is read by `chronicle.extraction.english`. Russian and Belarusian
-texts are recognised (mostly Cyrillic letters) but not read yet: the answer
-carries the language and empty claims and events.
+English is read by `chronicle.extraction.english`, Russian by
+`chronicle.extraction.russian` (natasha). Belarusian texts are recognised but
+not read yet: the answer carries the language and empty claims and events.
 """
 
 from __future__ import annotations
@@ -45,5 +45,9 @@ def extract(text: str, *, published: date, language: str | None = None, gazettee
         from chronicle.extraction.english import extract_english
 
         claims, events = extract_english(text, published, gazetteer)
-    # TODO: Russian (natasha) and Belarusian readers; until then no candidates.
+    elif language == "ru":
+        from chronicle.extraction.russian import extract_russian
+
+        claims, events = extract_russian(text, published, gazetteer)
+    # TODO: a Belarusian reader; until then no candidates for "be".
     return {"published": published.isoformat(), "language": language, "claims": claims, "events": events}
