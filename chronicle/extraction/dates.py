@@ -126,7 +126,11 @@ _PATTERNS: list[tuple[str, str]] = [
 _COMBINED = re.compile("|".join(f"(?P<{name}>{pattern.replace('(?P<', f'(?P<{name}_')})" for name, pattern in _PATTERNS), re.IGNORECASE)
 
 
-def _resolve(kind: str, g: dict, published: date) -> TimeRef | None:
+def _resolve(kind: str, g: dict, published: date, *, month_number=None, weekdays=None) -> TimeRef | None:
+    """The dates of one matched time phrase; `month_number` and `weekdays` read another language's words."""
+    month_number = month_number or _month_number
+    weekdays = weekdays or WEEKDAYS
+
     def get(key):
         return g.get(f"{kind}_{key}")
 
@@ -138,7 +142,7 @@ def _resolve(kind: str, g: dict, published: date) -> TimeRef | None:
             return None
         return TimeRef(d, d, "day")
     if kind in ("day_month_year", "month_day_year", "since_day"):
-        month = _month_number(get("m") or get("m2"))
+        month = month_number(get("m") or get("m2"))
         day = _day(get("d") or get("d2"))
         if y:
             try:
@@ -153,25 +157,25 @@ def _resolve(kind: str, g: dict, published: date) -> TimeRef | None:
             return TimeRef(d, published, "range")
         return TimeRef(d, d, "day")
     if kind == "since_month_year":
-        start, _ = month_range(int(y), _month_number(get("m")))
+        start, _ = month_range(int(y), month_number(get("m")))
         return TimeRef(start, published, "range")
     if kind == "since_month":
-        month = _month_number(get("m"))
+        month = month_number(get("m"))
         start, _ = month_range(_recent_month(month, published), month)
         return TimeRef(start, published, "range")
     if kind == "since_year":
         return TimeRef(date(int(y), 1, 1), published, "range")
     if kind == "month_year":
-        start, end = month_range(int(y), _month_number(get("m")))
+        start, end = month_range(int(y), month_number(get("m")))
         return TimeRef(start, end, "month")
     if kind == "in_month":
-        month = _month_number(get("m"))
+        month = month_number(get("m"))
         start, end = month_range(_recent_month(month, published), month)
         return TimeRef(start, end, "month")
     if kind == "in_year":
         return TimeRef(date(int(y), 1, 1), date(int(y), 12, 31), "year")
     if kind == "weekday":
-        wanted = WEEKDAYS[get("w").lower()]
+        wanted = weekdays[get("w").lower()]
         delta = (published.weekday() - wanted) % 7 or 7
         d = published - timedelta(days=delta)
         return TimeRef(d, d, "day")

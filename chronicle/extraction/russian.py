@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date
 from functools import lru_cache
 
-from chronicle.extraction.dates import TimePhrase, TimeRef, month_range
+from chronicle.extraction.dates import TimePhrase, TimeRef, _resolve
 from chronicle.extraction.english import Context, _nearest_phrase, _previous_phrase
 from chronicle.extraction.numbers import Number
 from chronicle.figures import STOCK_METRICS
@@ -182,60 +182,8 @@ def _recent_year(month: int, published: date) -> int:
 
 
 def _resolve_ru(kind: str, g: dict, published: date) -> TimeRef | None:
-    def get(key):
-        return g.get(f"{kind}_{key}")
-
-    y = get("y")
-    if kind in ("day_month_year", "since_day"):
-        month, day = _month_number(get("m")), int(get("d"))
-        try:
-            if y:
-                d = date(int(y), month, day)
-            else:
-                d = date(published.year, month, day)
-                if d > published:
-                    d = date(published.year - 1, month, day)
-        except ValueError:
-            return None
-        return TimeRef(d, published, "range") if kind == "since_day" else TimeRef(d, d, "day")
-    if kind == "since_month_year":
-        return TimeRef(month_range(int(y), _month_number(get("m")))[0], published, "range")
-    if kind == "since_month":
-        month = _month_number(get("m"))
-        return TimeRef(month_range(_recent_year(month, published), month)[0], published, "range")
-    if kind == "since_year":
-        return TimeRef(date(int(y), 1, 1), published, "range")
-    if kind == "month_year":
-        return TimeRef(*month_range(int(y), _month_number(get("m"))), "month")
-    if kind == "in_month":
-        month = _month_number(get("m"))
-        return TimeRef(*month_range(_recent_year(month, published), month), "month")
-    if kind == "in_year":
-        return TimeRef(date(int(y), 1, 1), date(int(y), 12, 31), "year")
-    if kind == "weekday":
-        wanted = _WEEKDAYS[get("w").lower()]
-        d = published - timedelta(days=(published.weekday() - wanted) % 7 or 7)
-        return TimeRef(d, d, "day")
-    if kind == "this_month":
-        return TimeRef(published.replace(day=1), published, "month")
-    if kind == "last_month":
-        last = published.replace(day=1) - timedelta(days=1)
-        return TimeRef(*month_range(last.year, last.month), "month")
-    if kind == "this_year":
-        return TimeRef(date(published.year, 1, 1), published, "year")
-    if kind == "last_year":
-        return TimeRef(date(published.year - 1, 1, 1), date(published.year - 1, 12, 31), "year")
-    if kind == "last_week":
-        monday = published - timedelta(days=published.weekday() + 7)
-        return TimeRef(monday, monday + timedelta(days=6), "week")
-    if kind == "this_week":
-        return TimeRef(published - timedelta(days=published.weekday()), published, "week")
-    if kind == "yesterday":
-        d = published - timedelta(days=1)
-        return TimeRef(d, d, "day")
-    if kind == "today":
-        return TimeRef(published, published, "day")
-    return None
+    """The dates of a Russian time phrase: the shared resolver, reading Russian month and weekday names."""
+    return _resolve(kind, g, published, month_number=_month_number, weekdays=_WEEKDAYS)
 
 
 def find_time_phrases(text: str, published: date) -> list[TimePhrase]:
