@@ -177,10 +177,6 @@ _COMBINED_RU = re.compile(
 )
 
 
-def _recent_year(month: int, published: date) -> int:
-    return published.year if month <= published.month else published.year - 1
-
-
 def _resolve_ru(kind: str, g: dict, published: date) -> TimeRef | None:
     """The dates of a Russian time phrase: the shared resolver, reading Russian month and weekday names."""
     return _resolve(kind, g, published, month_number=_month_number, weekdays=_WEEKDAYS)
