@@ -574,6 +574,7 @@ def extract_command(
     file: Annotated[str, typer.Argument(help="A UTF-8 text file, or - for standard input.")],
     published: Annotated[str, typer.Option("--published", help="The date the text was published (YYYY-MM-DD): relative dates resolve against it.")],
     lang: Annotated[Optional[str], typer.Option("--lang", help="en, ru or be (default: detected).")] = None,
+    with_register: Annotated[bool, typer.Option("--reconcile", help="Add the register's figure to each claim, and its matching persons to each event.")] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Candidate claims (figures stated in the text) and events (things that happened to named people).
@@ -599,18 +600,24 @@ def extract_command(
             raise InputError(f"{file}: not UTF-8 text (byte {error.start})") from None
         with context.obj.open_database() as database:
             gazetteer = Register(database).names()
-        answer = extract(text, published=day, language=lang, gazetteer=gazetteer)
+            answer = extract(text, published=day, language=lang, gazetteer=gazetteer)
+            if with_register:
+                from chronicle.intake import reconcile_answer
+
+                answer = reconcile_answer(database, answer)
     if as_json:
         print(json.dumps(answer, ensure_ascii=False, indent=2))
         return
     out.print(f"Published {answer['published']}, language {answer['language']}", markup=False)
-    claims = Table("metric", "value", "qualifier", "when", "text")
+    claims = Table("metric", "value", "qualifier", "when", "text", *(["register", "holds"] if with_register else []))
     for claim in answer["claims"]:
         when = claim["as_of"] or f"{claim['period']['from']}..{claim['period']['to']}"
-        claims.add_row(claim["metric"], f"{claim['value']:,}", claim["qualifier"], when, printable(claim["text"]))
-    events = Table("type", "person", "date", "role", "text")
+        extra = [str(claim["register"]["value"]), str(claim["register"]["holds"])] if with_register else []
+        claims.add_row(claim["metric"], f"{claim['value']:,}", claim["qualifier"], when, printable(claim["text"]), *extra)
+    events = Table("type", "person", "date", "role", "text", *(["register persons"] if with_register else []))
     for event in answer["events"]:
-        events.add_row(event["type"], printable(event["person"]), event["date"] or "", printable(event["role"] or ""), printable(event["text"]))
+        extra = ["; ".join(f"{p['person_id']} {printable(p['name'])}" for p in event["register"]["persons"])] if with_register else []
+        events.add_row(event["type"], printable(event["person"]), event["date"] or "", printable(event["role"] or ""), printable(event["text"]), *extra)
     out.print(claims)
     out.print(events)
 
@@ -629,7 +636,13 @@ def match_command(
     Example:
         chronicle match names.csv --threshold 0.9 --json
     """
-    from chronicle.matching import MatchSettings, clusters_json, match_records, read_match_csv, write_clusters_csv
+    from chronicle.matching import (
+        MatchSettings,
+        clusters_json,
+        match_records,
+        read_match_csv,
+        write_clusters_csv,
+    )
 
     if as_csv and as_json:
         raise typer.BadParameter("give --csv or --json, not both")

@@ -1,0 +1,118 @@
+"""Intake: what the register says about the candidates extracted from a text.
+
+`reconcile_answer` takes an answer of `chronicle.extraction.extract` and adds
+to each claim the register's own figure for the same metric, date or period
+and subset, and whether the claim holds (chronicle.reconcile); and to each
+event the register persons its name may refer to (same surname stem and
+given-name group across scripts, scored by `chronicle.names`), and whether
+the register already has an event of that type for that person on that date.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+
+from chronicle.database import Database
+from chronicle.figures import Figures, Filters
+from chronicle.names import name_similarity, parse_name, surname_stem
+from chronicle.reconcile import reconcile
+from chronicle.register import Register
+from chronicle.schema import cases, organisations, persons
+
+NEAR = 0.85  # name similarity from which a register person is proposed
+MAX_PERSONS = 5
+
+
+def reconcile_answer(database: Database, answer: dict[str, Any]) -> dict[str, Any]:
+    """The answer with `register` added to every claim and event (a new dict; the input is left as it is)."""
+    figures = Figures(database, cache=True)
+    claims = [{**claim, "register": _claim_in_register(database, figures, claim)} for claim in answer["claims"]]
+    index = _NameIndex(database) if answer["events"] else None
+    reconciled_events = [{**event, "register": _event_in_register(database, index, event)} for event in answer["events"]]
+    return {**answer, "claims": claims, "events": reconciled_events}
+
+
+def _claim_in_register(database: Database, figures: Figures, claim: dict[str, Any]) -> dict[str, Any]:
+    subset = claim["subset"]
+    unresolved = []
+    case_id = _find_id(database, cases, "case_id", subset.get("case")) if subset.get("case") else None
+    if subset.get("case") and case_id is None:
+        unresolved.append(f"case {subset['case']!r} is not in the register")
+    organisation_id = (
+        _find_id(database, organisations, "organisation_id", subset.get("organisation")) if subset.get("organisation") else None
+    )
+    if subset.get("organisation") and organisation_id is None:
+        unresolved.append(f"organisation {subset['organisation']!r} is not in the register")
+    if unresolved:
+        return {"value": None, "holds": None, "difference": None, "note": "; ".join(unresolved)}
+    filters = Filters(case=case_id, category=subset.get("category"), region=subset.get("region"), organisation=organisation_id)
+    when: dict[str, date] = (
+        {"as_of": date.fromisoformat(claim["as_of"])}
+        if claim["as_of"]
+        else {"start": date.fromisoformat(claim["period"]["from"]), "end": date.fromisoformat(claim["period"]["to"])}
+    )
+    result = reconcile(figures, claim["metric"], claim["value"], claim["qualifier"], filters=filters, **when)
+    return {
+        "value": result["register"],
+        "holds": result["holds"],
+        "difference": result["difference"],
+        "filters": filters.to_json(),
+        "candidates": result["candidates"]["count"],
+    }
+
+
+def _find_id(database: Database, table, id_column: str, name: str) -> str | None:
+    """The id of the current case or organisation whose name contains `name` (letter case ignored)."""
+    with database.reading() as connection:
+        query = select(table.c[id_column]).where(
+            table.c.retracted_at.is_(None), func.lower(table.c.name).contains(name.lower(), autoescape=True)
+        )
+        found = connection.scalars(query).all()
+    return found[0] if len(found) == 1 else None
+
+
+class _NameIndex:
+    """The register's current persons by the surname stems of all their names and aliases."""
+
+    def __init__(self, database: Database):
+        self.by_stem: dict[str, set[str]] = defaultdict(set)
+        self.names: dict[str, list[str]] = defaultdict(list)
+        self.display: dict[str, str] = {}
+        columns = (persons.c.person_id, persons.c.name, persons.c.name_be, persons.c.name_ru, persons.c.name_en, persons.c.aliases)
+        with database.reading() as connection:
+            for person_id, name, *others, aliases in connection.execute(select(*columns).where(persons.c.retracted_at.is_(None))):
+                self.display[person_id] = name
+                for written in {name, *others, *aliases} - {None, ""}:
+                    parsed = parse_name(written)
+                    if parsed.surname:
+                        self.by_stem[surname_stem(parsed.surname)].add(person_id)
+                        self.names[person_id].append(written)
+
+    def candidates(self, written: str) -> list[dict[str, Any]]:
+        parsed = parse_name(written)
+        if not parsed.surname:
+            return []
+        scored = []
+        for person_id in self.by_stem.get(surname_stem(parsed.surname), ()):
+            score = max(name_similarity(parsed, name) for name in self.names[person_id])
+            if score >= NEAR:
+                scored.append({"person_id": person_id, "name": self.display[person_id], "score": round(score, 3)})
+        scored.sort(key=lambda candidate: (-candidate["score"], candidate["person_id"]))
+        return scored[:MAX_PERSONS]
+
+
+def _event_in_register(database: Database, index: _NameIndex, event: dict[str, Any]) -> dict[str, Any]:
+    candidates = index.candidates(event["person"])
+    if candidates and event["date"]:
+        known = Register(database).events_of([candidate["person_id"] for candidate in candidates])
+        for candidate in candidates:
+            candidate["has_event"] = any(
+                row["type"] == event["type"] and row["date"][: len(event["date"])] == event["date"][: len(row["date"])]
+                for row in known[candidate["person_id"]]
+            )
+    return {"persons": candidates, "known": any(candidate.get("has_event") for candidate in candidates)}
+
