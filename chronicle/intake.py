@@ -6,10 +6,14 @@ and subset, and whether the claim holds (chronicle.reconcile); and to each
 event the register persons its name may refer to (same surname stem and
 given-name group across scripts, scored by `chronicle.names`), and whether
 the register already has an event of that type for that person on that date.
+
+`accept` turns the candidates an officer reviewed into records, citing the
+text as their source, in one transaction.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from datetime import date
 from typing import Any
@@ -17,6 +21,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from chronicle.database import Database
+from chronicle.errors import InputError
 from chronicle.figures import Figures, Filters
 from chronicle.names import name_similarity, parse_name, surname_stem
 from chronicle.reconcile import reconcile
@@ -116,3 +121,53 @@ def _event_in_register(database: Database, index: _NameIndex, event: dict[str, A
             )
     return {"persons": candidates, "known": any(candidate.get("has_event") for candidate in candidates)}
 
+
+
+def accept(database: Database, *, source: dict[str, str], events: list[dict[str, Any]]) -> dict[str, Any]:
+    """Turn reviewed candidate events into register records, citing the text as a source, in one transaction.
+
+    `source`: the text as a source, in the cells of sources.csv (`title`
+    required; `publisher`, `url`, `published`, `restricted`); a `source_id` is
+    made when it has none. `events`: candidate events as `extract` gives them
+    (an officer may have edited them), each with either `person_id` (a person
+    of the register) or `new_person` (the cells of persons.csv for a person to
+    create, `name` required; `person_id` is made when it has none). Each event
+    keeps the sentence it came from as its `note`. All of it is written, or
+    nothing (InputError or ConflictError naming the problem).
+    """
+    source_cells = {**source, "source_id": source.get("source_id") or _new_id("s")}
+    changes: list[tuple[str, dict[str, str], int | None]] = [("sources", _cells(source_cells), None)]
+    created_persons, created_events = [], []
+    for number, event in enumerate(events, start=1):
+        if bool(event.get("person_id")) == bool(event.get("new_person")):
+            raise InputError(f"event {number}: give either person_id (an existing person) or new_person, not both or neither")
+        person_id = event.get("person_id")
+        if event.get("new_person"):
+            person = {**event["new_person"], "person_id": event["new_person"].get("person_id") or _new_id("p")}
+            person_id = person["person_id"]
+            changes.append(("persons", _cells(person), None))
+            created_persons.append(person_id)
+        event_id = event.get("event_id") or _new_id("e")
+        cells = {
+            "event_id": event_id,
+            "person_id": person_id,
+            "type": event.get("type"),
+            "date": event.get("date"),
+            "place": event.get("place"),
+            "destination": event.get("destination"),
+            "case_id": event.get("case_id"),
+            "source_ids": source_cells["source_id"],
+            "note": event.get("text"),
+        }
+        changes.append(("events", _cells(cells), None))
+        created_events.append(event_id)
+    Register(database).record_all(changes)
+    return {"source_id": source_cells["source_id"], "persons": created_persons, "events": created_events}
+
+
+def _cells(values: dict[str, Any]) -> dict[str, str]:
+    return {key: "" if value is None else str(value) for key, value in values.items()}
+
+
+def _new_id(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"

@@ -121,33 +121,17 @@ class Register:
         `based_on` is the `row_id` of the version the caller edited (None for a new
         record); if the current version is another one, ConflictError is raised.
         """
+        return self.record_all([(resource, cells, based_on)], now=now)[0]
+
+    def record_all(self, changes: list[tuple[str, dict[str, str], int | None]], *, now: datetime | None = None) -> list[dict[str, Any]]:
+        """Record several versions in one transaction, in order: all of them or none.
+
+        Each change is (resource, cells, based_on) as for `record`; a later change
+        may refer to a record an earlier one creates.
+        """
         now = now or utc_now()
-        values, errors = parse_row_all(resource, cells)
-        if errors:
-            raise InputError("; ".join(f"{error.column}: {error}" for error in errors))
-        for column in ("recorded_at", "retracted_at"):
-            values.pop(column, None)
-        key = tuple(values[column] for column in RECORD_KEYS[resource])
         with self.database.transaction() as connection:
-            _check_references(connection, resource, values)
-            current = _find(connection, resource, key, None)
-            current_row = current["row_id"] if current else None
-            if current_row != based_on:
-                label = f"{resource[:-1]} {'/'.join(key)}"
-                if current is None:
-                    raise ConflictError(f"{label} no longer exists; it was withdrawn since you opened it")
-                if based_on is None:
-                    raise ConflictError(f"{label} already exists; edit it instead")
-                raise ConflictError(f"{label} was changed by someone else since you opened it; reload and edit again")
-            table = RECORD_TABLES[resource]
-            if current is not None:
-                connection.execute(table.update().where(table.c.row_id == current_row).values(retracted_at=now))
-            values["digest"] = content_digest(resource, values)
-            values["recorded_at"] = now
-            if resource in ("persons", "events"):
-                values["person_key"] = key_of(connection, values["person_id"])
-            row_id = connection.execute(table.insert().values(**values)).inserted_primary_key[0]
-            return dict(connection.execute(select(table).where(table.c.row_id == row_id)).mappings().one())
+            return [_record(connection, resource, cells, based_on, now) for resource, cells, based_on in changes]
 
     def retract(self, resource: str, key: str | tuple[str, ...], *, based_on: int, now: datetime | None = None) -> None:
         """Withdraw a record's current version (the record then no longer exists as of now)."""
@@ -160,6 +144,34 @@ class Register:
             if current["row_id"] != based_on:
                 raise ConflictError(f"{resource[:-1]} {key!r} was changed by someone else; reload before retracting")
             connection.execute(table.update().where(table.c.row_id == current["row_id"]).values(retracted_at=now))
+
+
+def _record(connection: Connection, resource: str, cells: dict[str, str], based_on: int | None, now: datetime) -> dict[str, Any]:
+    values, errors = parse_row_all(resource, cells)
+    if errors:
+        raise InputError(f"{resource[:-1]}: " + "; ".join(f"{error.column}: {error}" for error in errors))
+    for column in ("recorded_at", "retracted_at"):
+        values.pop(column, None)
+    key = tuple(values[column] for column in RECORD_KEYS[resource])
+    _check_references(connection, resource, values)
+    current = _find(connection, resource, key, None)
+    current_row = current["row_id"] if current else None
+    if current_row != based_on:
+        label = f"{resource[:-1]} {'/'.join(key)}"
+        if current is None:
+            raise ConflictError(f"{label} no longer exists; it was withdrawn since you opened it")
+        if based_on is None:
+            raise ConflictError(f"{label} already exists; edit it instead")
+        raise ConflictError(f"{label} was changed by someone else since you opened it; reload and edit again")
+    table = RECORD_TABLES[resource]
+    if current is not None:
+        connection.execute(table.update().where(table.c.row_id == current_row).values(retracted_at=now))
+    values["digest"] = content_digest(resource, values)
+    values["recorded_at"] = now
+    if resource in ("persons", "events"):
+        values["person_key"] = key_of(connection, values["person_id"])
+    row_id = connection.execute(table.insert().values(**values)).inserted_primary_key[0]
+    return dict(connection.execute(select(table).where(table.c.row_id == row_id)).mappings().one())
 
 
 def _key_condition(resource: str, key: str | tuple[str, ...]):
