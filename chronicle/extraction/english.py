@@ -658,7 +658,7 @@ def extract_events(ctx: Context) -> list[dict]:
                 if phrase is not None:
                     event_date, precision = phrase.ref.event_date()
                 else:
-                    previous = [p for p in ctx.phrases if p.end <= s_start and not p.since and s_start - p.end < 700]
+                    previous = [p for p in ctx.phrases if p.end <= s_start and not p.since and s_start - p.end < 700 and p.ref.precision == "day"]
                     if previous:
                         event_date, precision = previous[-1].ref.event_date()
                     else:
