@@ -200,3 +200,18 @@ def test_the_extract_command_prints_the_answer_as_json(tmp_path):
     assert claim["period"] == {"from": "2025-06-01", "to": "2025-06-30"}
     assert runner.invoke(app, ["--db", location, "extract", str(article), "--published", "July"]).exit_code == 1
     assert runner.invoke(app, ["--db", location, "extract", str(tmp_path / "missing.txt"), "--published", "2025-07-08"]).exit_code == 1
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Belarusian authorities on Monday released opposition figure Siarhei Tsikhanouski and 13 others, U.S. envoy Keith Kellogg said.",
+        "Siarhei Tsikhanouski and 13 others were released on Monday.",
+        "Authorities released Siarhei Tsikhanouski and 13 other political prisoners on Monday.",
+    ],
+)
+def test_a_named_person_and_n_others_is_one_event_and_a_claim_for_the_group(sentence):
+    answer = extract(sentence, published=date(2025, 7, 8))
+    assert [(c["metric"], c["value"], c["qualifier"]) for c in answer["claims"]] == [("releases", 14, "exact")]
+    assert answer["claims"][0]["period"] == {"from": "2025-07-07", "to": "2025-07-07"}
+    assert [(e["type"], e["person"], e["date"]) for e in answer["events"]] == [("released", "Siarhei Tsikhanouski", "2025-07-07")]

@@ -165,6 +165,11 @@ _LEFT_VERB_RE = re.compile(
     r"recogni[sz]ed|recorded|counted|documented|registered)\s+(?:(?:a|an|the|another|some|a\s+total\s+of)\s+)?$",
     re.IGNORECASE,
 )
+# "released opposition figure X and 13 others": the verb, a role of a few words, then the named group.
+_LEFT_VERB_GROUP_RE = re.compile(
+    r"\b(?P<verb>pardoned|released|freed|detained|arrested|deported|expelled|convicted|sentenced)\s+(?:[a-z-]+\s+){0,3}$",
+    re.IGNORECASE,
+)
 _LEFT_VERB_METRIC = {
     "pardoned": "pardons", "released": "releases", "freed": "releases", "detained": "arrests",
     "arrested": "arrests", "deported": "deportations", "expelled": "deportations",
@@ -486,14 +491,16 @@ def extract_claims(ctx: Context) -> list[dict]:
             # "Tsikhanouski and 13 others": the named people count too
             others = re.match(r"\s*(?:other\s+)?(?:others|people|prisoners|political\s+prisoners)\b", after)
             named = re.search(r"((?:NAME\s*,\s*)*NAME)\s+and\s+$", _mask_names(ctx, s_start, claim_start))
-            if others and named and qualifier == "exact":
+            group_object = bool(others and named and qualifier == "exact")
+            if group_object:
                 value += named.group(1).count("NAME")
                 claim_start = s_start + named.start(1)
+                left = text[s_start:claim_start]
             # the metric
             family = None
             keyword_end = None
             inherited = re.match(r"\s*(?:of\s+them|among\s+them|of\s+whom)\b", window)
-            lv = _LEFT_VERB_RE.search(left)
+            lv = _LEFT_VERB_RE.search(left) or (_LEFT_VERB_GROUP_RE.search(left) if group_object else None)
             flow = _FLOW_KEYWORD_RE.search(window)
             stock = _STOCK_KEYWORD_RE.search(window)
             listed = sentence_claims and re.search(r"(?:including|among\s+them|of\s+whom|and)\s+$", left) and \
