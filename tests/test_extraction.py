@@ -215,3 +215,12 @@ def test_a_named_person_and_n_others_is_one_event_and_a_claim_for_the_group(sent
     assert [(c["metric"], c["value"], c["qualifier"]) for c in answer["claims"]] == [("releases", 14, "exact")]
     assert answer["claims"][0]["period"] == {"from": "2025-07-07", "to": "2025-07-07"}
     assert [(e["type"], e["person"], e["date"]) for e in answer["events"]] == [("released", "Siarhei Tsikhanouski", "2025-07-07")]
+
+
+def test_a_release_with_expulsion_has_its_destination():
+    text = ("MINSK, July 8 (Reuters) - Belarusian authorities on Monday released opposition figure Siarhei Tsikhanouski "
+            "and 13 others, who were brought to Lithuania, U.S. envoy Keith Kellogg said.")
+    events = extract(text, published=date(2025, 7, 8))["events"]
+    assert [(e["type"], e["person"], e["destination"], e["role"]) for e in events] == [
+        ("released", "Siarhei Tsikhanouski", "Lithuania", "opposition figure")
+    ]

@@ -237,7 +237,7 @@ _NOT_HAPPENED = re.compile(
 )
 _CUSTODY_WORDS = re.compile(r"custody|prison|colony|jail|behind\s+bars|detention|pre-trial|SIZO|cell", re.IGNORECASE)
 _DESTINATION_RE = re.compile(
-    r"^[^.;]{0,60}?\b(?:to|into|in)\s+(?:neighbouring\s+|neighboring\s+)?(?P<dest>Lithuania|Poland|Latvia|Ukraine|"
+    r"^[^.;]{0,120}?\b(?:to|into|in)\s+(?:neighbouring\s+|neighboring\s+)?(?P<dest>Lithuania|Poland|Latvia|Ukraine|"
     r"Vilnius|Warsaw|Riga|Kyiv|Germany|Russia|the\s+United\s+States|the\s+US)\b"
 )
 _PLACE_RE = re.compile(
