@@ -3,8 +3,8 @@
     extract(text, published=date(2025, 7, 8)) -> {"published": ..., "language": ..., "claims": [...], "events": [...]}
 
 English is read by `chronicle.extraction.english`, Russian by
-`chronicle.extraction.russian` (natasha). Belarusian texts are recognised but
-not read yet: the answer carries the language and empty claims and events.
+`chronicle.extraction.russian` (natasha), Belarusian by
+`chronicle.extraction.belarusian` (patterns; events only for gazetteer names).
 """
 
 from __future__ import annotations
@@ -49,5 +49,8 @@ def extract(text: str, *, published: date, language: str | None = None, gazettee
         from chronicle.extraction.russian import extract_russian
 
         claims, events = extract_russian(text, published, gazetteer)
-    # TODO: a Belarusian reader; until then no candidates for "be".
+    elif language == "be":
+        from chronicle.extraction.belarusian import extract_belarusian
+
+        claims, events = extract_belarusian(text, published, gazetteer)
     return {"published": published.isoformat(), "language": language, "claims": claims, "events": events}
