@@ -219,6 +219,10 @@ def serve_command(
 ) -> None:
     """Serve the web app and the JSON API on the chosen database.
 
+    There are no accounts yet: every page shows the internal register, restricted
+    sources and non-public persons included. Keep it on the loopback address
+    (the default); do not expose it to a network.
+
     Example:
         chronicle --db register.db serve --port 8080
     """
