@@ -50,6 +50,7 @@ import csv
 import json
 import logging
 import re
+import tempfile
 import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -517,8 +518,9 @@ def match_records(records: list[dict[str, Any]], settings: MatchSettings | None 
 
 def predict_pairs(records: list[dict[str, Any]], settings: MatchSettings, threshold: float | None = None) -> list[tuple[str, str, float]]:
     """The scored pairs (record id, record id, match probability) at or above `threshold`."""
+    import duckdb
     import pandas as pd
-    from splink import DuckDBAPI, Linker
+    from splink import DuckDBAPI
 
     prepared = pd.DataFrame([prepare_record(record) for record in records])
     for column in ("byear", "bmonth", "bday"):
@@ -526,13 +528,25 @@ def predict_pairs(records: list[dict[str, Any]], settings: MatchSettings, thresh
     prepared["g_known"] = prepared["g_known"].astype(bool)
     for column in ("sn", "sn4", "gg", "gk", "pk", "tk", "sex", "reg", "raw_name", "raw_birth", "raw_region"):
         prepared[column] = prepared[column].astype(object).where(prepared[column].notna(), None)
-    db_api = DuckDBAPI()
+    # DuckDB spills what does not fit in memory to disk: into a private temporary folder, removed afterwards,
+    # never into the working folder (its default), where a large match would leave gigabytes behind.
+    with tempfile.TemporaryDirectory(prefix="chronicle-match-") as spill:
+        connection = duckdb.connect(":memory:", config={"temp_directory": spill})
+        try:
+            return _predict(DuckDBAPI(connection), prepared, settings, len(records), threshold)
+        finally:
+            connection.close()
+
+
+def _predict(db_api, prepared, settings: MatchSettings, count: int, threshold: float | None) -> list[tuple[str, str, float]]:
+    from splink import Linker
+
     frame = db_api.register(prepared, dataset_display_name="records")
-    linker = Linker(frame, splink_settings(settings, len(records)), log_level=None)
+    linker = Linker(frame, splink_settings(settings, count), log_level=None)
     _quiet_splink()
     training = settings.training
     if training == "auto":
-        training = "u" if len(records) >= settings.train_min_records else "fixed"
+        training = "u" if count >= settings.train_min_records else "fixed"
     if training in ("u", "em"):
         linker.training.estimate_u_using_random_sampling(max_pairs=settings.max_pairs_for_u, seed=settings.seed)
     if training == "em":
