@@ -113,7 +113,7 @@ def run_child(target: int, seed: int, prefix_count: int) -> dict:
         t = time.perf_counter()
         row = original_prepare(record)
         timings["prepare"] += time.perf_counter() - t
-        keys.append((row["sn4"], row["gg"], row["byear"], row["tk"], row["bmonth"], row["bday"]))
+        keys.append((row["sn4"], row["gg"], row["byear"], row["tk"], row["bmonth"], row["bday"], row["sn"]))
         return row
 
     def timed(name, function):
@@ -143,8 +143,9 @@ def run_child(target: int, seed: int, prefix_count: int) -> dict:
     clusters = matching.match_records(records, matching.MatchSettings())
     wall = time.perf_counter() - start
 
-    blocked = {
-        "sn4": _group_pairs((k[0],) for k in keys),
+    blocked = {  # one count per rule of matching.DEFAULT_BLOCKING
+        "sn4+gg": _group_pairs((k[0], k[1]) for k in keys),
+        "sn+byear": _group_pairs((k[6], k[2]) for k in keys),
         "gg+byear": _group_pairs((k[1], k[2]) for k in keys),
         "tk": _group_pairs((k[3],) for k in keys),
         "birth day": _group_pairs((k[2], k[4], k[5]) for k in keys),
@@ -202,7 +203,7 @@ def measure(target: int, seed: int, prefix_count: int, timeout: float) -> dict:
 
 
 HEADER = (
-    "| records | wall s | records/s | prepare s | u s | predict s | rest s | blocked pairs (sn4 / gg+byear / tk / day) "
+    "| records | wall s | records/s | prepare s | u s | predict s | rest s | blocked pairs (sn4+gg / sn+byear / gg+byear / tk / day) "
     "| pairs >= threshold | peak MB |\n"
     "|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|"
 )
@@ -212,7 +213,7 @@ def row(result: dict) -> str:
     if "error" in result:
         return f"| {result['records']:,} | {result['error']} | | | | | | | | {result['peak_mb']:,.0f} |"
     blocked = result["blocked"]
-    blocks = " / ".join(f"{blocked[name]:,}" for name in ("sn4", "gg+byear", "tk", "birth day"))
+    blocks = " / ".join(f"{blocked[name]:,}" for name in ("sn4+gg", "sn+byear", "gg+byear", "tk", "birth day"))
     return (
         f"| {result['records']:,} | {result['wall']:.1f} | {result['records'] / result['wall']:,.0f} | "
         f"{result['prepare']:.1f} | {result['u']:.1f} | {result['predict']:.1f} | {result['rest']:.1f} | "

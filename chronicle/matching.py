@@ -17,8 +17,9 @@ The pipeline:
    one of the six regions or Minsk city (Минская область, Minskaya voblasts,
    Мінская вобласць and Minsk region are all "minsk_region").
 2. Splink (DuckDB) compares the pairs that share a blocking key (the first
-   letters of the surname stem; the given-name group and birth year; all the
-   words' keys) on six comparisons: surname, given name, patronymic, birth
+   letters of the surname stem with the given-name group; the surname stem
+   with the birth year; the given-name group with the birth year; all the
+   words' keys; the birth date) on six comparisons: surname, given name, patronymic, birth
    date (with partial precision), gender and region. A differing gender and
    a differing known given name weigh heavily, so that a wife and husband
    or two siblings with one surname stay apart; a differing birth year or
@@ -403,7 +404,8 @@ def plain_levels() -> dict[str, list[dict[str, Any]]]:
 
 
 DEFAULT_BLOCKING = (
-    "l.sn4 = r.sn4",
+    "l.sn4 = r.sn4 AND l.gg = r.gg",
+    "l.sn = r.sn AND l.byear = r.byear",
     "l.gg = r.gg AND l.byear = r.byear",
     "l.tk = r.tk",
     "l.byear = r.byear AND l.bmonth = r.bmonth AND l.bday = r.bday",
