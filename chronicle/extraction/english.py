@@ -390,6 +390,25 @@ def _previous_phrase(ctx: Context, position: int):
 # --------------------------------------------------------------------------- claims
 
 
+def _claim_when(ctx: Context, metric: str, phrase, sentence_start: int) -> tuple[dict | None, str | None]:
+    """(period, as_of) of a claim: a stock figure holds on a date, a flow figure over a period.
+
+    A stock figure holds on the publication date unless its time phrase ends
+    earlier; a flow figure without a phrase of its own takes the nearest one
+    before its sentence, else the publication day.
+    """
+    if metric in STOCK_METRICS:
+        as_of = ctx.published
+        if phrase is not None and not phrase.since:
+            as_of = min(phrase.ref.end, ctx.published)
+        return None, as_of.isoformat()
+    if phrase is None:
+        phrase = _previous_phrase(ctx, sentence_start)
+    if phrase is None:
+        return {"from": ctx.published.isoformat(), "to": ctx.published.isoformat()}, None
+    return phrase.ref.as_period(), None
+
+
 def _clip_clause(window: str) -> str:
     """The right window of a number up to the end of its clause."""
     cut = re.search(r";|—| – |\bwho\b|\bwhich\b|\bwhom\b|\bwhile\b|\bwhereas\b|\baccording\b|\bsaid\b|\bsays\b|"
@@ -543,18 +562,7 @@ def extract_claims(ctx: Context) -> list[dict]:
                 metric = "new_recognitions"
                 if phrase is None or re.search(r"\btotal\b", left):
                     metric = "recognized_total"
-            period = None
-            as_of = None
-            if metric in STOCK_METRICS:
-                as_of = ctx.published
-                if phrase is not None and not phrase.since:
-                    as_of = min(phrase.ref.end, ctx.published)
-                as_of = as_of.isoformat()
-            else:
-                if phrase is None:
-                    phrase = _previous_phrase(ctx, s_start)
-                ref_period = phrase.ref.as_period() if phrase else {"from": ctx.published.isoformat(), "to": ctx.published.isoformat()}
-                period = ref_period
+            period, as_of = _claim_when(ctx, metric, phrase, s_start)
             subset = _subset(text, claim_start, window_end, s_start, s_end)
             claim = {
                 "metric": metric,

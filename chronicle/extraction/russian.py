@@ -25,9 +25,8 @@ from datetime import date
 from functools import lru_cache
 
 from chronicle.extraction.dates import TimePhrase, TimeRef, _resolve
-from chronicle.extraction.english import Context, _nearest_phrase, _previous_phrase
+from chronicle.extraction.english import Context, _claim_when, _nearest_phrase, _previous_phrase
 from chronicle.extraction.numbers import Number
-from chronicle.figures import STOCK_METRICS
 
 # --------------------------------------------------------------------------- natasha
 
@@ -484,17 +483,7 @@ def extract_claims(ctx: Context) -> list[dict]:
                     metric = "new_recognitions"
                 else:
                     metric = "new_recognitions" if phrase else "recognized_total"
-            period = as_of = None
-            if metric in STOCK_METRICS:
-                as_of = ctx.published
-                if phrase is not None and not phrase.since:
-                    as_of = min(phrase.ref.end, ctx.published)
-                as_of = as_of.isoformat()
-            else:
-                if phrase is None:
-                    phrase = _previous_phrase(ctx, s_start)
-                period = phrase.ref.as_period() if phrase else {"from": ctx.published.isoformat(),
-                                                                "to": ctx.published.isoformat()}
+            period, as_of = _claim_when(ctx, metric, phrase, s_start)
             claim = {
                 "metric": metric, "value": number.value, "qualifier": qualifier, "period": period, "as_of": as_of,
                 "subset": _subset(text, number.end, window_end, s_start, s_end),
