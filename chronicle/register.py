@@ -113,6 +113,33 @@ class Register:
             rows = [dict(row) for row in connection.execute(query).mappings()]
         return {row["source_id"]: row for row in rows if include_restricted or not row["restricted"]}
 
+    def records(self, resource: str, *, known_at: datetime | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+        """Every record of a kind (cases, organisations, sources, ...) as known at `known_at`, in id order."""
+        table = RECORD_TABLES[resource]
+        order = [table.c[column] for column in RECORD_KEYS[resource]]
+        with self.database.reading() as connection:
+            query = select(table).where(known_at_filter(table, known_at)).order_by(*order).limit(limit)
+            return [dict(row) for row in connection.execute(query).mappings()]
+
+    def memberships_of(self, person_id: str, *, known_at: datetime | None = None) -> list[dict[str, Any]]:
+        """The organisations a person belongs to, with the organisation's name and kind."""
+        memberships, organisations = RECORD_TABLES["memberships"], RECORD_TABLES["organisations"]
+        with self.database.reading() as connection:
+            query = select(memberships).where(memberships.c.person_id == person_id, known_at_filter(memberships, known_at))
+            rows = [dict(row) for row in connection.execute(query).mappings()]
+            ids = [row["organisation_id"] for row in rows]
+            names = {
+                row["organisation_id"]: row
+                for row in connection.execute(
+                    select(organisations).where(organisations.c.organisation_id.in_(ids), known_at_filter(organisations, known_at))
+                ).mappings()
+            }
+        for row in rows:
+            organisation = names.get(row["organisation_id"])
+            row["name"] = organisation["name"] if organisation else row["organisation_id"]
+            row["kind"] = organisation["kind"] if organisation else None
+        return sorted(rows, key=lambda row: row["name"])
+
     # Writing
 
     def record(self, resource: str, cells: dict[str, str], *, based_on: int | None = None, now: datetime | None = None) -> dict[str, Any]:

@@ -27,7 +27,9 @@ def test_the_demo_serves_the_persons_page_at_the_printed_address():
             match = re.search(r"running at (http://127\.0\.0\.1:\d+/)", line)
             url = match.group(1) if match else None
         assert url, "the demo never printed its address"
-        page = urllib.request.urlopen(url, timeout=10).read().decode()
+        home = urllib.request.urlopen(url, timeout=10).read().decode()
+        assert "political prisoners are behind bars" in home and 'href="/persons"' in home
+        page = urllib.request.urlopen(f"{url}persons", timeout=10).read().decode()
         assert "Persons" in page and "200" in page
         person = re.search(r'href="/persons/([^"]+)"', page).group(1)
         timeline = urllib.request.urlopen(f"{url}persons/{person}", timeout=10).read().decode()

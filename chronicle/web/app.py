@@ -1,99 +1,117 @@
-"""The web app: FastAPI with server-rendered Jinja2 pages.
+"""The web app: FastAPI with server-rendered Jinja2 pages, and the JSON API under /api/v1.
 
-For now it holds the first pages of the internal register: the list of
-persons with their derived status, and a person's page with the timeline of
-their events and the sources behind each. Every page has a JSON twin under
-/api/v1.
+`create_app` builds the app in named steps: state, middleware, error
+handlers, static files, then one router per part of the app (the public
+site, the dashboard, explanations, persons, records, intake, data packages).
+Each router's pages and their JSON twins call the library and render; no
+page holds logic of its own.
 """
 
+from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated, Any
+from dataclasses import dataclass
+from http.cookies import SimpleCookie
 
-from fastapi import Depends, FastAPI, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 
 from chronicle import __version__
 from chronicle.database import Database
-from chronicle.errors import ChronicleError, NotFoundError
+from chronicle.figures import Figures
 from chronicle.register import Register
+from chronicle.web import i18n
+from chronicle.web.rendering import HERE, install_error_handlers, make_templates
 
-HERE = Path(__file__).parent
 PAGE_SIZE = 50
 
+SECURITY_HEADERS = [
+    (b"content-security-policy",
+     (b"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+     b"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+]
 
-def create_app(database: Database) -> FastAPI:
+
+@dataclass(frozen=True)
+class WebSettings:
+    """How the app serves.
+
+    - local_operator: every caller is the one local operator, with an admin's
+      rights (until accounts exist: `chronicle serve` on a loopback address,
+      `chronicle demo`); otherwise every caller is the anonymous public and
+      only the public site and the public API answer.
+    - page_size: rows per page of a list.
+    """
+
+    local_operator: bool = False
+    page_size: int = PAGE_SIZE
+
+
+class LanguageAndHeaders:
+    """ASGI middleware: sets the request's language, adds the security headers to every answer."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        cookie = None
+        if b"cookie" in headers:
+            jar = SimpleCookie()
+            try:
+                jar.load(headers[b"cookie"].decode("latin-1"))
+            except Exception:  # noqa: BLE001 -- a malformed cookie header is ignored, not an error
+                jar = SimpleCookie()
+            cookie = jar["lang"].value if "lang" in jar else None
+        accept = headers.get(b"accept-language", b"").decode("latin-1")
+        token = i18n.set_language(i18n.choose_language(cookie, accept))
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                present = {name.lower() for name, _ in message["headers"]}
+                message["headers"].extend(header for header in SECURITY_HEADERS if header[0] not in present)
+                message["headers"].append((b"content-language", i18n.current_language().encode()))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            i18n.reset_language(token)
+
+
+def create_app(database: Database, settings: WebSettings | None = None) -> FastAPI:
     """The web app over one database."""
-    app = FastAPI(title="Chronicle", version=__version__, docs_url=None, redoc_url=None)
-    templates = Jinja2Templates(directory=HERE / "templates")
+    settings = settings or WebSettings()
+    app = FastAPI(
+        title="Chronicle",
+        version=__version__,
+        description="The register of politically motivated repression: persons, events, figures. "
+        "Anonymous callers get the public view.",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.database = database
+    app.state.register = Register(database)
+    app.state.figures = Figures(database, cache=True)
+    app.state.templates = make_templates()
+    app.add_middleware(LanguageAndHeaders)
+    install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    register = Register(database)
-
-    def get_register() -> Register:
-        return register
-
-    RegisterDep = Annotated[Register, Depends(get_register)]
-
-    @app.exception_handler(ChronicleError)
-    async def chronicle_error(request: Request, error: ChronicleError):
-        status = 404 if isinstance(error, NotFoundError) else 400
-        if request.url.path.startswith("/api/"):
-            return JSONResponse({"ok": False, "error": str(error), "title": error.title}, status_code=status)
-        return templates.TemplateResponse(request, "error.html", {"title": error.title, "message": str(error)}, status_code=status)
-
-    def persons_page(register: Register, q: str | None, page: int) -> dict[str, Any]:
-        persons, total = register.persons(search=q, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-        statuses = register.statuses([person["person_id"] for person in persons])
-        rows = [
-            {
-                "person_id": person["person_id"],
-                "name": person["name"],
-                "region": person["region"],
-                "categories": person["categories"],
-                "status": statuses[person["person_id"]].status,
-                "status_label": statuses[person["person_id"]].label,
-                "recognized": statuses[person["person_id"]].recognized,
-                "since": statuses[person["person_id"]].since,
-            }
-            for person in persons
-        ]
-        pages = max(1, -(-total // PAGE_SIZE))
-        return {"persons": rows, "total": total, "page": page, "pages": pages, "q": q or ""}
-
-    @app.get("/", response_class=HTMLResponse)
-    def persons_list(request: Request, register: RegisterDep, q: str | None = None, page: Annotated[int, Query(ge=1)] = 1):
-        context = persons_page(register, q, page)
-        return templates.TemplateResponse(request, "persons.html", context)
-
-    @app.get("/api/v1/persons")
-    def persons_json(register: RegisterDep, q: str | None = None, page: Annotated[int, Query(ge=1)] = 1):
-        return persons_page(register, q, page)
-
-    def person_details(register: Register, person_id: str) -> dict[str, Any]:
-        person = register.get("persons", person_id)
-        events = register.events_of([person_id])[person_id]
-        source_ids = sorted({source for event in events for source in event["source_ids"]})
-        sources = register.sources(source_ids, include_restricted=True)
-        status = register.statuses([person_id])[person_id]
-        for event in events:
-            event["sources"] = [sources[s] for s in event["source_ids"] if s in sources]
-        hidden = {"notes", "restricted_notes", "digest", "row_id"}
-        return {
-            "person": {key: value for key, value in person.items() if key not in hidden},
-            "status": status.status,
-            "status_label": status.label,
-            "recognized": status.recognized,
-            "events": [{key: value for key, value in event.items() if key not in ("digest", "row_id", "note")} for event in events],
-        }
-
-    @app.get("/persons/{person_id}", response_class=HTMLResponse)
-    def person_page(request: Request, person_id: str, register: RegisterDep):
-        return templates.TemplateResponse(request, "person.html", person_details(register, person_id))
-
-    @app.get("/api/v1/persons/{person_id}")
-    def person_json(person_id: str, register: RegisterDep):
-        return person_details(register, person_id)
-
+    _include_routers(app)
     return app
+
+
+def _include_routers(app: FastAPI) -> None:
+    from chronicle.web.views import explain, figures, persons, public
+
+    for module in (public, figures, explain, persons):
+        app.include_router(module.router)
