@@ -73,6 +73,8 @@ class Database:
 
     def __init__(self, engine: Engine):
         self.engine = engine
+        # Transactions committed through this object: lets caches see this process's own writes at once.
+        self.writes = 0
 
     @classmethod
     def open(cls, location: str = DEFAULT_DATABASE, *, upgrade: bool = True) -> Database:
@@ -130,6 +132,7 @@ class Database:
                 yield connection
         except OperationalError as error:
             raise DatabaseError(f"the database refused the change: {error.orig}") from None
+        self.writes += 1
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:

@@ -217,7 +217,7 @@ class People:
 class Figures:
     """Computes the figures of one register."""
 
-    def __init__(self, database: Database, *, cache: bool = False):
+    def __init__(self, database: Database, *, cache: bool = False, max_age: float = 0.0):
         """With `cache`, the current register is loaded once and reused until it changes.
 
         A long-lived caller (the web app, a report computing many figures) wants
@@ -225,6 +225,7 @@ class Figures:
         """
         self.database = database
         self.cache = cache
+        self.max_age = max_age  # how stale the check for other processes' writes may be, in seconds
         self._cached: tuple[tuple, Timeline, People] | None = None
 
     # Loading
@@ -317,14 +318,10 @@ class Figures:
         return mask
 
     def _version(self) -> tuple:
-        """Changes whenever the register does: every write adds rows or withdraws current ones."""
-        with self.database.reading() as connection:
-            return tuple(
-                connection.execute(
-                    select(func.max(table.c.row_id), select(func.count()).where(table.c.retracted_at.is_(None)).scalar_subquery())
-                ).one()
-                for table in (events_table, persons_table, memberships_table)
-            )
+        """Changes whenever the register does (see chronicle.register.register_version)."""
+        from chronicle.register import register_version
+
+        return register_version(self.database, (events_table, persons_table, memberships_table), max_age=self.max_age)
 
     def _prepare(
         self, known_at, filters, *, rows: bool = False, splits: bool = False, **load

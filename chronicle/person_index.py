@@ -24,12 +24,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from chronicle.database import Database
 from chronicle.errors import InputError
 from chronicle.names import latin_key
 from chronicle.redaction import NameRedactor
+from chronicle.register import register_version
 from chronicle.schema import events as events_table
 from chronicle.schema import memberships as memberships_table
 from chronicle.schema import persons as persons_table
@@ -37,6 +38,7 @@ from chronicle.schema import sources as sources_table
 from chronicle.status import STATUS_LABELS, derive_status, event_sort_key
 from chronicle.vocabulary import CUSTODY_CLOSING
 
+LISTS_KEPT = 256  # lists answered from memory until the register changes
 SORTS = ("name", "-name", "detained", "-detained", "region", "-region", "status")
 STATUSES = tuple(STATUS_LABELS)
 
@@ -137,14 +139,16 @@ class PersonIndex:
     agrees with the open data.
     """
 
-    def __init__(self, database: Database, *, public: bool = False):
+    def __init__(self, database: Database, *, public: bool = False, max_age: float = 0.0):
         self.database = database
         self.public = public
+        self.max_age = max_age  # how stale the check for other processes' writes may be, in seconds
         self._lock = threading.Lock()
         self._version: tuple | None = None
         self._entries: dict[str, Entry] = {}
         self._by_name: list[Entry] = []
         self._redactor: NameRedactor | None = None
+        self._lists: dict[tuple, list[Entry]] = {}  # filtered and sorted lists of this version, by query without paging
 
     # Reading
 
@@ -165,12 +169,18 @@ class PersonIndex:
     def query(self, wanted: PersonQuery) -> tuple[list[Entry], int]:
         """A page of entries and how many match in all."""
         self._refresh()
-        rows = self._by_name
-        if wanted.search and wanted.search.strip():
-            rows = self._search(rows, wanted.search)
-        rows = [entry for entry in rows if _passes(entry, wanted)]
-        if wanted.sort != "name" or (wanted.search and wanted.search.strip()):
-            rows = _sorted(rows, wanted.sort, keep_rank=bool(wanted.search and wanted.search.strip()) and wanted.sort == "name")
+        key = tuple(getattr(wanted, name) for name in wanted.__dataclass_fields__ if name not in ("limit", "offset"))
+        rows = self._lists.get(key)
+        if rows is None:
+            rows = self._by_name
+            if wanted.search and wanted.search.strip():
+                rows = self._search(rows, wanted.search)
+            rows = [entry for entry in rows if _passes(entry, wanted)]
+            if wanted.sort != "name" or (wanted.search and wanted.search.strip()):
+                rows = _sorted(rows, wanted.sort, keep_rank=bool(wanted.search and wanted.search.strip()) and wanted.sort == "name")
+            if len(self._lists) >= LISTS_KEPT:
+                self._lists.pop(next(iter(self._lists)))
+            self._lists[key] = rows
         return rows[wanted.offset : wanted.offset + wanted.limit], len(rows)
 
     def facets(self) -> dict[str, list[str]]:
@@ -197,13 +207,7 @@ class PersonIndex:
     # Loading
 
     def _current_version(self) -> tuple:
-        with self.database.reading() as connection:
-            return tuple(
-                connection.execute(
-                    select(func.max(table.c.row_id), select(func.count()).where(table.c.retracted_at.is_(None)).scalar_subquery())
-                ).one()
-                for table in (persons_table, events_table, memberships_table)
-            )
+        return register_version(self.database, (persons_table, events_table, memberships_table, sources_table), max_age=self.max_age)
 
     def _refresh(self) -> None:
         version = self._current_version()
@@ -214,6 +218,7 @@ class PersonIndex:
                 return
             entries, self._redactor = self._load()
             self._entries = entries
+            self._lists = {}
             self._by_name = sorted(entries.values(), key=lambda entry: (entry.name.lower(), entry.person_id))
             self._version = version
 

@@ -10,6 +10,7 @@ that two people editing one record cannot silently overwrite each other.
 
 from __future__ import annotations
 
+import time
 from datetime import date, datetime
 from typing import Any
 
@@ -32,6 +33,32 @@ def known_at_filter(table: Table, known_at: datetime | None):
         table.c.recorded_at <= known_at,
         or_(table.c.retracted_at.is_(None), table.c.retracted_at > known_at),
     )
+
+
+def register_version(database: Database, tables: tuple[Table, ...], *, max_age: float = 0.0) -> tuple:
+    """Changes whenever the register does: every write adds rows or withdraws current ones.
+
+    Writes through `database` (this process) are seen at once; writes by other
+    processes are seen when the tables are next read, which happens at most
+    every `max_age` seconds (0: every call). The tables' check costs a count
+    of current rows, so a server answering hundreds of requests a second
+    wants a `max_age` of about a second.
+    """
+    cache = database.__dict__.setdefault("_version_checks", {})
+    key = tuple(table.name for table in tables)
+    now = time.monotonic()
+    checked = cache.get(key)
+    if checked is None or checked[2] != database.writes or now - checked[0] >= max_age:
+        with database.reading() as connection:
+            value = tuple(
+                connection.execute(
+                    select(func.max(table.c.row_id), select(func.count()).where(table.c.retracted_at.is_(None)).scalar_subquery())
+                ).one()
+                for table in tables
+            )
+        checked = (now, value, database.writes)
+        cache[key] = checked
+    return (database.writes, checked[1])
 
 
 class Register:

@@ -9,7 +9,6 @@ page holds logic of its own.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from http.cookies import SimpleCookie
 
 from fastapi import FastAPI
@@ -21,8 +20,9 @@ from chronicle.figures import Figures
 from chronicle.register import Register
 from chronicle.web import i18n
 from chronicle.web.rendering import HERE, install_error_handlers, make_templates
+from chronicle.web.settings import VERSION_CHECK_SECONDS, WebSettings
 
-PAGE_SIZE = 50
+__all__ = ["WebSettings", "create_app"]
 
 SECURITY_HEADERS = [
     (b"content-security-policy",
@@ -34,21 +34,6 @@ SECURITY_HEADERS = [
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), interest-cohort=()"),
 ]
-
-
-@dataclass(frozen=True)
-class WebSettings:
-    """How the app serves.
-
-    - local_operator: every caller is the one local operator, with an admin's
-      rights (until accounts exist: `chronicle serve` on a loopback address,
-      `chronicle demo`); otherwise every caller is the anonymous public and
-      only the public site and the public API answer.
-    - page_size: rows per page of a list.
-    """
-
-    local_operator: bool = False
-    page_size: int = PAGE_SIZE
 
 
 class LanguageAndHeaders:
@@ -101,7 +86,7 @@ def create_app(database: Database, settings: WebSettings | None = None) -> FastA
     app.state.settings = settings
     app.state.database = database
     app.state.register = Register(database)
-    app.state.figures = Figures(database, cache=True)
+    app.state.figures = Figures(database, cache=True, max_age=VERSION_CHECK_SECONDS)
     app.state.templates = make_templates()
     app.add_middleware(LanguageAndHeaders)
     install_error_handlers(app)
