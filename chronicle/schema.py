@@ -19,13 +19,16 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    ForeignKey,
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 
 # Names for constraints and indexes, so that migrations are stable across databases.
@@ -201,6 +204,48 @@ sources = _versioned(
     Column("url", String(4000)),
     Column("published", String(10)),
     Column("restricted", Boolean, nullable=False),
+)
+
+# Decisions about the identity of persons (chronicle/merging.py). These are not versioned records but an
+# append-only log: a merge row is written once and gets `undone_at`/`undone_by` set once when it is undone.
+merges = Table(
+    "merges",
+    metadata,
+    Column("merge_id", Integer, primary_key=True, autoincrement=True),
+    Column("kept_person_id", String(ID), nullable=False),
+    Column("absorbed_person_id", String(ID), nullable=False),
+    Column("merged_by", String(NAME), nullable=False),
+    Column("merged_at", UTCDateTime(), nullable=False),
+    Column("note", Text),
+    Column("undone_at", UTCDateTime()),
+    Column("undone_by", String(NAME)),
+)
+Index("ix_merges_kept_person_id", merges.c.kept_person_id)
+Index("ix_merges_absorbed_person_id", merges.c.absorbed_person_id)
+
+# Exactly which record rows a merge retracted and created, and which its undoing retracted and created.
+merge_rows = Table(
+    "merge_rows",
+    metadata,
+    Column("merge_id", Integer, ForeignKey("merges.merge_id", name="fk_merge_rows_merge_id"), nullable=False),
+    Column("step", String(16), nullable=False),  # retracted, created, undo_retracted, undo_created
+    Column("resource", String(32), nullable=False),  # a key of RECORD_TABLES
+    Column("row_id", Integer, nullable=False),
+    PrimaryKeyConstraint("merge_id", "step", "resource", "row_id"),
+)
+Index("ix_merge_rows_resource_row_id", merge_rows.c.resource, merge_rows.c.row_id)
+
+# Pairs of persons someone decided are not the same person: never proposed as duplicates again.
+not_same = Table(
+    "not_same",
+    metadata,
+    Column("decision_id", Integer, primary_key=True, autoincrement=True),
+    Column("person_a", String(ID), nullable=False),  # person_a < person_b
+    Column("person_b", String(ID), nullable=False),
+    Column("decided_by", String(NAME), nullable=False),
+    Column("decided_at", UTCDateTime(), nullable=False),
+    Column("note", Text),
+    UniqueConstraint("person_a", "person_b"),
 )
 
 # The record tables by resource name of the data package, and their key columns.
