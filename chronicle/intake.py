@@ -3,9 +3,10 @@
 `reconcile_answer` takes an answer of `chronicle.extraction.extract` and adds
 to each claim the register's own figure for the same metric, date or period
 and subset, and whether the claim holds (chronicle.reconcile); and to each
-event the register persons its name may refer to (same surname stem and
-given-name group across scripts, scored by `chronicle.names`), and whether
-the register already has an event of that type for that person on that date.
+event the register persons its name may refer to (`chronicle.duplicates`:
+candidates that share a name key across scripts, scored by the matching
+model), and whether the register already has an event of that type for that
+person on that date.
 
 `accept` turns the candidates an officer reviewed into records, citing the
 text as their source, in one transaction.
@@ -14,21 +15,19 @@ text as their source, in one transaction.
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
 
 from chronicle.database import Database
+from chronicle.duplicates import Link, PersonIndex
 from chronicle.errors import InputError
 from chronicle.figures import Figures, Filters
-from chronicle.names import name_similarity, parse_name, surname_stem
 from chronicle.reconcile import reconcile
 from chronicle.register import Register
-from chronicle.schema import cases, organisations, persons
+from chronicle.schema import cases, organisations
 
-NEAR = 0.85  # name similarity from which a register person is proposed
 MAX_PERSONS = 5
 
 
@@ -36,8 +35,12 @@ def reconcile_answer(database: Database, answer: dict[str, Any]) -> dict[str, An
     """The answer with `register` added to every claim and event (a new dict; the input is left as it is)."""
     figures = Figures(database, cache=True)
     claims = [{**claim, "register": _claim_in_register(database, figures, claim)} for claim in answer["claims"]]
-    index = _NameIndex(database) if answer["events"] else None
-    reconciled_events = [{**event, "register": _event_in_register(database, index, event)} for event in answer["events"]]
+    names = [{"name": event["person"]} for event in answer["events"]]
+    links = PersonIndex(database).link(names, limit=MAX_PERSONS) if names else []
+    reconciled_events = [
+        {**event, "register": _event_in_register(database, found, event)}
+        for event, found in zip(answer["events"], links, strict=True)
+    ]
     return {**answer, "claims": claims, "events": reconciled_events}
 
 
@@ -80,38 +83,11 @@ def _find_id(database: Database, table, id_column: str, name: str) -> str | None
     return found[0] if len(found) == 1 else None
 
 
-class _NameIndex:
-    """The register's current persons by the surname stems of all their names and aliases."""
-
-    def __init__(self, database: Database):
-        self.by_stem: dict[str, set[str]] = defaultdict(set)
-        self.names: dict[str, list[str]] = defaultdict(list)
-        self.display: dict[str, str] = {}
-        columns = (persons.c.person_id, persons.c.name, persons.c.name_be, persons.c.name_ru, persons.c.name_en, persons.c.aliases)
-        with database.reading() as connection:
-            for person_id, name, *others, aliases in connection.execute(select(*columns).where(persons.c.retracted_at.is_(None))):
-                self.display[person_id] = name
-                for written in {name, *others, *aliases} - {None, ""}:
-                    parsed = parse_name(written)
-                    if parsed.surname:
-                        self.by_stem[surname_stem(parsed.surname)].add(person_id)
-                        self.names[person_id].append(written)
-
-    def candidates(self, written: str) -> list[dict[str, Any]]:
-        parsed = parse_name(written)
-        if not parsed.surname:
-            return []
-        scored = []
-        for person_id in self.by_stem.get(surname_stem(parsed.surname), ()):
-            score = max(name_similarity(parsed, name) for name in self.names[person_id])
-            if score >= NEAR:
-                scored.append({"person_id": person_id, "name": self.display[person_id], "score": round(score, 3)})
-        scored.sort(key=lambda candidate: (-candidate["score"], candidate["person_id"]))
-        return scored[:MAX_PERSONS]
-
-
-def _event_in_register(database: Database, index: _NameIndex, event: dict[str, Any]) -> dict[str, Any]:
-    candidates = index.candidates(event["person"])
+def _event_in_register(database: Database, links: list[Link], event: dict[str, Any]) -> dict[str, Any]:
+    candidates = [
+        {"person_id": link.person["person_id"], "name": link.person["name"], "score": round(link.probability, 3)}
+        for link in links
+    ]
     if candidates and event["date"]:
         known = Register(database).events_of([candidate["person_id"] for candidate in candidates])
         for candidate in candidates:
