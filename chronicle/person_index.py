@@ -22,12 +22,14 @@ import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
 
-from chronicle.database import Database
+from chronicle.database import Database, epoch_day, fetch_raw
 from chronicle.errors import InputError
+from chronicle.figures import day_of
 from chronicle.names import latin_key
 from chronicle.redaction import NameRedactor
 from chronicle.register import register_version
@@ -124,9 +126,14 @@ class PersonQuery:
             raise InputError("limit must be at least 1 and offset at least 0")
 
 
+@lru_cache(maxsize=200_000)
+def _word_key(word: str) -> str:
+    return latin_key(word)
+
+
 def search_keys(text: str) -> list[str]:
     """The name keys of the words of a search text (any script, any spelling)."""
-    return [key for key in (latin_key(word) for word in re.split(r"[\s,.;]+", text) if word) if key]
+    return [key for key in (_word_key(word) for word in re.split(r"[\s,.;]+", text) if word) if key]
 
 
 class PersonIndex:
@@ -226,9 +233,9 @@ class PersonIndex:
         person_columns = [persons_table.c[name] for name in (
             "person_id", "name", "name_be", "name_ru", "name_en", "aliases", "birth_date", "gender", "region", "categories", "public",
         )]
-        event_columns = [events_table.c[name] for name in (
-            "person_id", "type", "date", "day", "place", "case_id", "charges", "sentence_months", "sentence_kind", "source_ids",
-        )]
+        event_columns = [*(events_table.c[name] for name in (
+            "person_id", "type", "date", "place", "case_id", "charges", "sentence_months", "sentence_kind", "source_ids",
+        )), epoch_day(events_table.c.day)]
         events: dict[str, list[dict[str, Any]]] = defaultdict(list)
         organisations: dict[str, set[str]] = defaultdict(set)
         with self.database.reading() as connection:
@@ -241,12 +248,21 @@ class PersonIndex:
                 open_sources = set(connection.scalars(
                     select(sources_table.c.source_id).where(sources_table.c.retracted_at.is_(None), sources_table.c.restricted.is_(False))
                 ))
-            for row in connection.execute(select(*event_columns).where(events_table.c.retracted_at.is_(None))).mappings():
+            # Raw rows: several times faster than row objects for hundreds of thousands of events.
+            days: dict[int, date] = {}
+            query = select(*event_columns).where(events_table.c.retracted_at.is_(None))
+            for person_id, kind, written, place, case_id, charges, months, sentence_kind, source_ids, day in fetch_raw(connection, query):
                 if redactor is not None:
-                    if not any(source in open_sources for source in row["source_ids"]):
+                    if not any(source in open_sources for source in (source_ids or "").split(";")):
                         continue
-                    row = {**row, "place": redactor.redact(row["place"])}
-                events[row["person_id"]].append(dict(row))
+                    if place:
+                        place = redactor.redact(place)
+                if day not in days:
+                    days[day] = day_of(day)
+                events[person_id].append({
+                    "type": kind, "date": written, "day": days[day], "place": place, "case_id": case_id,
+                    "charges": charges.split(";") if charges else [], "sentence_months": months, "sentence_kind": sentence_kind,
+                })
             query = select(memberships_table.c.person_id, memberships_table.c.organisation_id).where(memberships_table.c.retracted_at.is_(None))
             for person_id, organisation_id in connection.execute(query):
                 organisations[person_id].add(organisation_id)

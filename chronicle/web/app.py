@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from chronicle import __version__
 from chronicle.database import Database
 from chronicle.figures import Figures
+from chronicle.person_index import PersonIndex
 from chronicle.register import Register
 from chronicle.web import i18n
 from chronicle.web.rendering import HERE, install_error_handlers, make_templates
@@ -87,6 +88,8 @@ def create_app(database: Database, settings: WebSettings | None = None) -> FastA
     app.state.database = database
     app.state.register = Register(database)
     app.state.figures = Figures(database, cache=True, max_age=VERSION_CHECK_SECONDS)
+    app.state.person_index = PersonIndex(database, max_age=VERSION_CHECK_SECONDS)
+    app.state.public_index = PersonIndex(database, public=True, max_age=VERSION_CHECK_SECONDS)
     app.state.templates = make_templates()
     app.add_middleware(LanguageAndHeaders)
     install_error_handlers(app)
@@ -95,8 +98,18 @@ def create_app(database: Database, settings: WebSettings | None = None) -> FastA
     return app
 
 
-def _include_routers(app: FastAPI) -> None:
-    from chronicle.web.views import explain, figures, persons, public
+def warm_up(app: FastAPI) -> None:
+    """Derive the person lists and load the figures before the first visitor asks (a server calls it in a thread)."""
+    from datetime import UTC, datetime
 
-    for module in (public, figures, explain, persons):
+    state = app.state
+    state.person_index.entries()
+    state.public_index.entries()
+    state.figures.stock(datetime.now(UTC).date())
+
+
+def _include_routers(app: FastAPI) -> None:
+    from chronicle.web.views import explain, figures, intake, packages, persons, public, records
+
+    for module in (public, figures, explain, records, persons, intake, packages):  # records before persons: /persons/new is not a person
         app.include_router(module.router)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
+import threading
 
 import uvicorn
 
 from chronicle.database import Database
-from chronicle.web.app import WebSettings, create_app
+from chronicle.web.app import WebSettings, create_app, warm_up
 
 
 def is_loopback(host: str) -> bool:
@@ -27,15 +29,24 @@ def serve(database: Database, *, host: str = "127.0.0.1", port: int = 8000, on_s
     public site and the public API only.
     """
     settings = WebSettings(local_operator=is_loopback(host))
-    config = uvicorn.Config(create_app(database, settings), host=host, port=port, log_level="warning")
+    app = create_app(database, settings)
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning")
     server = uvicorn.Server(config)
-    if on_start is not None:
-        original = server.startup
+    original = server.startup
 
-        async def startup(sockets=None):
-            await original(sockets)
+    async def startup(sockets=None):
+        await original(sockets)
+        threading.Thread(target=_warm_up_quietly, args=(app,), name="chronicle-warm-up", daemon=True).start()
+        if on_start is not None:
             bound = server.servers[0].sockets[0].getsockname()[1] if server.servers else port
             on_start(f"http://{host}:{bound}/")
 
-        server.startup = startup
+    server.startup = startup
     server.run()
+
+
+def _warm_up_quietly(app) -> None:
+    try:
+        warm_up(app)
+    except Exception:
+        logging.getLogger("chronicle.web").exception("warming up failed")

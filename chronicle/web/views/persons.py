@@ -20,7 +20,6 @@ from chronicle.status import derive_status
 from chronicle.web.access import READ_INTERNAL, READ_RESTRICTED, Principal, public, require
 from chronicle.web.deps import RegisterDep
 from chronicle.web.rendering import page
-from chronicle.web.settings import VERSION_CHECK_SECONDS
 
 router = APIRouter()
 
@@ -30,10 +29,7 @@ HIDDEN_EVENT_FIELDS = {"digest", "row_id", "person_key", "day"}
 
 
 def person_index(request: Request) -> PersonIndex:
-    index = getattr(request.app.state, "person_index", None)
-    if index is None:
-        index = request.app.state.person_index = PersonIndex(request.app.state.database, max_age=VERSION_CHECK_SECONDS)
-    return index
+    return request.app.state.person_index
 
 
 IndexDep = Annotated[PersonIndex, Depends(person_index)]

@@ -29,7 +29,6 @@ from chronicle.web.access import Principal, public
 from chronicle.web.deps import FiguresDep, RegisterDep
 from chronicle.web.i18n import LANGUAGES
 from chronicle.web.rendering import page
-from chronicle.web.settings import VERSION_CHECK_SECONDS
 from chronicle.web.views.figures import chart_cache, dashboard_context, headline_charts
 from chronicle.web.views.persons import list_context, person_details
 
@@ -42,10 +41,7 @@ FEED_TYPES = ("detained", "convicted", "transferred", "released", "pardoned", "d
 
 
 def public_index(request: Request) -> PersonIndex:
-    index = getattr(request.app.state, "public_index", None)
-    if index is None:
-        index = request.app.state.public_index = PersonIndex(request.app.state.database, public=True, max_age=VERSION_CHECK_SECONDS)
-    return index
+    return request.app.state.public_index
 
 
 PublicIndexDep = Annotated[PersonIndex, Depends(public_index)]
