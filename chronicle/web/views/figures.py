@@ -95,7 +95,9 @@ def headline_charts(figures: Figures, cache: ChartCache, as_of: date, known_at: 
 
     def prisoners() -> str:
         points = figures.series("political_prisoners", start, as_of, step="month", known_at=known_at)
-        return charts.to_svg(charts.prisoners_chart(points, as_of=as_of, known_at=known_at, title=_("Political prisoners behind bars")))
+        behind_bars = figures.series("behind_bars", start, as_of, step="month", known_at=known_at)
+        spec = charts.prisoners_chart(points, behind_bars=behind_bars, as_of=as_of, known_at=known_at, title=_("Behind bars, month by month"))
+        return charts.to_svg(spec)
 
     def flows() -> str:
         data = {metric: figures.series(metric, flows_start, as_of, step="month", known_at=known_at) for metric in ("arrests", "releases", "pardons")}
