@@ -185,4 +185,13 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/sources/{source_id}"): READ_INTERNAL,
     ("GET", "/api/v1/sources"): READ_INTERNAL,
     ("POST", "/api/v1/memberships"): EDIT,
+    # Intake and data packages (chronicle/web/views/intake.py, packages.py)
+    ("GET", "/intake"): READ_INTERNAL,
+    ("POST", "/intake"): EDIT,
+    ("POST", "/intake/accept"): EDIT,
+    ("GET", "/packages"): READ_INTERNAL,
+    ("POST", "/packages/import"): IMPORT,
+    ("GET", "/packages/export.zip"): EXPORT,  # the full export, or with ?public=true the public one
+    ("POST", "/api/v1/extract"): READ_INTERNAL,
+    ("POST", "/api/v1/match"): READ_INTERNAL,
 }
