@@ -88,6 +88,8 @@ def test_each_event_type_shows_the_fields_it_uses(staff: TestClient):
     assert 'name="destination"' not in convicted and 'name="place"' not in convicted
     deported = staff.get("/persons/p2/events/new", params={"type": "deported"}).text
     assert 'name="destination"' in deported and 'name="reason"' in deported and 'name="sentence_months"' not in deported
+    # A browser sends the form only when every input marked required is filled: the optional new source is not.
+    assert re.findall(r'<input [^>]*name="([a-z_]+)"[^>]*\brequired\b', convicted) == ["date"]
     assert staff.get("/persons/p2/events/new", params={"type": "abducted"}).status_code == 400
     # Another type chosen in the form: its fields are shown, what was typed is kept, nothing is written.
     shown = staff.post("/persons/p2/events/new", data=event_form(type="deported", note="typed before", show="fields"))
@@ -98,6 +100,8 @@ def test_each_event_type_shows_the_fields_it_uses(staff: TestClient):
 def test_an_edit_retracts_the_old_version_and_the_past_still_shows_it(staff: TestClient):
     form = staff.get("/events/e7/edit")
     assert form.status_code == 200 and 'value="2020-09-07"' in form.text
+    offered = re.findall(r'name="source_ids" value="([^"]+)"( checked)?', form.text)
+    assert offered[0] == ("s1", " checked") and ("s2", "") in offered  # its own source first, ticked; the others to choose from
     saved = staff.post("/events/e7/edit", data={**event_form(date="2020-09-08", place="Minsk, Akrestsina"), "based_on": based_on(form.text)},
                        follow_redirects=False)
     assert saved.status_code == 303 and saved.headers["location"] == "/persons/p2"

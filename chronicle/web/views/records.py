@@ -271,6 +271,8 @@ def check(kind: Kind, cells: dict[str, str], *, new_key: bool = False) -> dict[s
     """The stored values of these cells; FieldProblems naming every field at fault."""
     values, errors = parse_row_all(kind.resource, cells)
     problems = {error.column: _bare(error) for error in errors}
+    if kind.resource == "events" and problems.get("source_ids") == "must not be empty":
+        problems["source_ids"] = "every event must cite at least one source: tick one, give its id, or cite a new one"
     if new_key and kind.key not in problems and not WEB_ID.fullmatch(cells[kind.key]):
         problems[kind.key] = "an id made here may hold only letters, digits, '-', '_' and '.', and start with a letter or digit"
     if problems:
@@ -514,7 +516,8 @@ def _event_context(register: Register, principal: Principal, person: dict[str, A
     person_id = person["person_id"]
     restricted = principal.may(READ_RESTRICTED)
     own = {source for event in register.events_of([person_id])[person_id] for source in event["source_ids"]}
-    own |= set(_split(values.get("source_ids")))
+    cited = set(_split(values.get("source_ids")))  # shown first, ticked
+    own |= cited
     table = RECORD_TABLES["sources"]
     with register.database.reading() as connection:
         query = select(table).where(table.c.retracted_at.is_(None))
@@ -525,7 +528,7 @@ def _event_context(register: Register, principal: Principal, person: dict[str, A
     context.update(
         person=person, values=values, types=EVENT_TYPES, meanings=EVENT_MEANINGS,
         fields=event_fields(values.get("type"), values),
-        person_sources=sorted(chosen.values(), key=lambda row: (row["published"] or "", row["title"]), reverse=True),
+        person_sources=sorted(chosen.values(), key=lambda row: (row["source_id"] in cited, row["published"] or "", row["title"]), reverse=True),
         recent_sources=[row for row in recent if row["source_id"] not in chosen],
         cases=register.records("cases", limit=CHOICES_LIMIT),
         source_fields=[field for field in SOURCE_FIELDS if field.kind != "id"],
@@ -713,7 +716,9 @@ def record_details(register: Register, kind: Kind, key: str, principal: Principa
             details["events"] = [shown(dict(item), principal) for item in connection.execute(query).mappings()]
         if kind is ORGANISATIONS:
             table = RECORD_TABLES["memberships"]
-            query = select(table).where(table.c.organisation_id == key, known_at_filter(table, known_at)).order_by(table.c.person_id)
+            condition = (table.c.organisation_id == key, known_at_filter(table, known_at))
+            details["members_count"] = connection.execute(select(func.count()).select_from(table).where(*condition)).scalar_one()
+            query = select(table).where(*condition).order_by(table.c.person_id).limit(page_size)
             details["members"] = [shown(dict(item), principal) for item in connection.execute(query).mappings()]
     named = details.get("events", []) + details.get("members", [])
     names = _names(register, sorted({item["person_id"] for item in named}))
