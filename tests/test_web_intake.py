@@ -273,11 +273,21 @@ def test_a_text_over_one_megabyte_or_of_another_kind_is_refused(staff: TestClien
     assert 'value="Police detained a man."' not in answer.text and "Police detained a man.</textarea>" in answer.text  # kept
 
 
+def test_a_text_with_more_events_than_a_review_holds_is_refused(staff: TestClient, monkeypatch):
+    from chronicle.web.views import intake
+
+    monkeypatch.setattr(intake, "MAX_ROWS", 1)
+    answer = review(staff, dev_text("08_homiel_raid"), "2025-04-18")
+    assert answer.status_code == 400 and "names 2 events, more than the 1 one review can hold" in answer.text
+
+
 def test_a_form_from_another_site_is_refused(staff: TestClient, register: Database):
     answer = staff.post("/intake", data={"text": "Police detained a man.", "published": "2025-07-08"},
                         headers={"origin": "https://attacker.example"})
     assert answer.status_code == 403
     answer = staff.post("/intake/accept", data={"batch": "0" * 12}, headers={"sec-fetch-site": "cross-site"})
+    assert answer.status_code == 403
+    answer = staff.post("/intake/accept", data={"batch": "0" * 12}, headers={"origin": "null"})
     assert answer.status_code == 403
     assert staff.post("/intake", data={"text": "Police detained a man.", "published": "2025-07-08"},
                       headers={"origin": "http://testserver"}).status_code == 200

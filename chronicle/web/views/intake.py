@@ -407,6 +407,10 @@ async def intake_review(request: Request, principal: EditDep):
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     answer = await run_in_threadpool(run_extraction, request.app.state.database, text, published, lang)
+    if len(answer["events"]) > MAX_ROWS:
+        message = _("The text names %(count)s events, more than the %(limit)s one review can hold. Split it into parts.") % {
+            "count": f"{len(answer['events']):,}", "limit": f"{MAX_ROWS:,}"}
+        return page(request, "intake/form.html", _form_context(values, message), status_code=400)
     source = {
         "title": values["title"].strip() or title_hint or first_line(text),
         "publisher": values["publisher"].strip(),
