@@ -299,6 +299,19 @@ def test_the_api_creates_and_edits_every_kind_of_record(staff: TestClient, resou
     assert len(versions) == 2 and versions[0]["retracted_at"] is not None
 
 
+def test_the_api_adds_changes_and_removes_memberships(staff: TestClient):
+    added = staff.post("/api/v1/memberships", json={"person_id": "p4", "organisation_id": "o1", "role": "founder"})
+    assert added.status_code == 201, added.text
+    version = added.json()["membership"]["row_id"]
+    assert staff.post("/api/v1/memberships", json={"person_id": "p4", "organisation_id": "o1"}).status_code == 409  # there already
+    assert staff.post("/api/v1/memberships", json={"person_id": "p4"}).status_code == 422
+    changed = staff.put("/api/v1/memberships/p4/o1", json={"based_on": version, "role": "chair"})
+    assert changed.status_code == 200 and changed.json()["membership"]["role"] == "chair"
+    assert staff.delete("/api/v1/memberships/p4/o1", params={"based_on": version}).status_code == 409
+    assert staff.delete("/api/v1/memberships/p4/o1", params={"based_on": changed.json()["membership"]["row_id"]}).json()["ok"] is True
+    assert staff.get("/api/v1/memberships", params={"organisation_id": "o1"}).json()["total"] == 1  # p1 remains
+
+
 def test_the_api_refuses_bad_input_naming_the_field_and_writes_nothing(register: Database, staff: TestClient):
     before = rows(register)
     for resource, body, field in [
@@ -355,6 +368,8 @@ def test_the_anonymous_public_may_write_nothing(register: Database):
             answer = client.request(method, url, data={"name": "x", "based_on": "1", "organisation_id": "o1"})
         assert answer.status_code == 401, f"{method} {path}: {answer.status_code}"
         assert client.request(method, url).status_code == 401, f"{method} {path} without a body"
+        garbage = client.request(method, url, content=b"{not json", headers={"content-type": "application/json"})
+        assert garbage.status_code == 401, f"{method} {path} with a malformed body: {garbage.status_code}"
     assert rows(register) == before
 
 

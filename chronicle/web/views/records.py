@@ -32,6 +32,7 @@ from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
+from fastapi.routing import APIRoute
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, create_model
@@ -45,12 +46,39 @@ from chronicle.records import ColumnError, content_digest, format_cell, parse_ro
 from chronicle.register import Register, known_at_filter
 from chronicle.schema import RECORD_TABLES
 from chronicle.vocabulary import COMMON_CATEGORIES, EVENT_TYPES, GENDERS, RELEASE_REASONS, SENTENCE_KINDS
-from chronicle.web.access import EDIT, READ_INTERNAL, READ_RESTRICTED, AccessDenied, Principal, require
+from chronicle.web.access import EDIT, READ_INTERNAL, READ_RESTRICTED, AccessDenied, Principal, current_principal, require
 from chronicle.web.deps import RegisterDep
 from chronicle.web.rendering import page, redirect
 from chronicle.web.views.figures import moment_option
 
-router = APIRouter()
+
+
+class PermissionFirst(APIRoute):
+    """A route that checks the permission it requires before its body is read.
+
+    FastAPI reads a body before it runs dependencies, so a malformed body
+    from the anonymous public would otherwise get 422: with this, any write
+    from anyone not allowed to make it is 401 (or 403), whatever it sends.
+    """
+
+    def get_route_handler(self):
+        handler = super().get_route_handler()
+        checks, stack = [], list(self.dependant.dependencies)
+        while stack:
+            dependency = stack.pop()
+            if getattr(dependency.call, "permission", None):
+                checks.append(dependency.call)
+            stack.extend(dependency.dependencies)
+
+        async def checked(request: Request):
+            for check in checks:
+                check(current_principal(request))
+            return await handler(request)
+
+        return checked
+
+
+router = APIRouter(route_class=PermissionFirst)
 
 EditorDep = Annotated[Principal, Depends(require(EDIT))]
 StaffDep = Annotated[Principal, Depends(require(READ_INTERNAL))]
@@ -799,14 +827,16 @@ def _api_model(kind: Kind, update: bool) -> type[BaseModel]:
     fields: dict[str, Any] = {}
     if update:
         fields["based_on"] = (int, ModelField(description="The row_id of the version this edit is based on; 409 when another version is current."))
+    key_fields = ("person_id", "organisation_id") if kind is MEMBERSHIPS else (kind.key,)
     for field in kind.fields:
-        if update and (field.name == kind.key or (kind is MEMBERSHIPS and field.name != "role")):
+        if update and field.name in key_fields:
             continue  # the record's key is in the address
         python_type = JSON_TYPES.get(field.kind, str)
         description = field.label + (f" ({field.help})" if field.help else "") + (f". One of: {', '.join(field.choices)}" if field.choices else "")
-        if field.name == kind.key:
-            description = "The record's id; left out, one is made up."
-        if field.required and not update and field.name != kind.key:
+        made_up = field.kind == "id"  # left out, one is made up
+        if made_up:
+            description = "The record's id; left out, one is made up. Letters, digits, '-', '_' and '.' only."
+        if field.required and not update and not made_up:
             fields[field.name] = (python_type, ModelField(description=description))
         else:
             fields[field.name] = (python_type | None, ModelField(None, description=description))
