@@ -194,4 +194,16 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], str] = {
     ("GET", "/packages/export.zip"): EXPORT,  # the full export, or with ?public=true the public one
     ("POST", "/api/v1/extract"): READ_INTERNAL,
     ("POST", "/api/v1/match"): READ_INTERNAL,
+    # Duplicates and merges (chronicle/web/views/duplicates.py)
+    ("GET", "/duplicates"): READ_INTERNAL,
+    ("GET", "/api/v1/duplicates"): READ_INTERNAL,
+    ("GET", "/persons/{person_id}/duplicates"): READ_INTERNAL,
+    ("GET", "/api/v1/persons/{person_id}/duplicates"): READ_INTERNAL,
+    ("GET", "/merges"): READ_INTERNAL,
+    ("GET", "/api/v1/merges"): READ_INTERNAL,
+    ("POST", "/persons/merge"): EDIT,
+    ("POST", "/merges/{merge_id}/unmerge"): EDIT,
+    ("POST", "/duplicates/not-same"): EDIT,
+    ("POST", "/api/v1/merges"): EDIT,
+    ("POST", "/api/v1/merges/{merge_id}/unmerge"): EDIT,
 }

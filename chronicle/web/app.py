@@ -109,7 +109,7 @@ def warm_up(app: FastAPI) -> None:
 
 
 def _include_routers(app: FastAPI) -> None:
-    from chronicle.web.views import explain, figures, intake, packages, persons, public, records
+    from chronicle.web.views import duplicates, explain, figures, intake, packages, persons, public, records
 
-    for module in (public, figures, explain, records, persons, intake, packages):  # records before persons: /persons/new is not a person
+    for module in (public, figures, explain, records, duplicates, persons, intake, packages):  # records before persons: /persons/new is not a person
         app.include_router(module.router)

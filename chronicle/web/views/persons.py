@@ -9,17 +9,19 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
 
 from chronicle.dates import parse_timestamp
 from chronicle.errors import InputError, NotFoundError
+from chronicle.merging import merged_away
 from chronicle.person_index import SORTS, STATUSES, PersonIndex, PersonQuery
 from chronicle.register import Register
 from chronicle.status import derive_status
 from chronicle.web.access import READ_INTERNAL, READ_RESTRICTED, Principal, public, require
 from chronicle.web.deps import RegisterDep
-from chronicle.web.rendering import page
+from chronicle.web.rendering import page, redirect
 
 router = APIRouter()
 
@@ -209,10 +211,19 @@ def person_page(
     register: RegisterDep,
     principal: Annotated[Principal, Depends(require(READ_INTERNAL))],
     known_at: Annotated[str | None, Query(description="The record as known then: a day or an ISO 8601 moment")] = None,
+    merged: Annotated[int | None, Query(description="Shows a notice: this merge was just done")] = None,
+    unmerged: Annotated[int | None, Query(description="Shows a notice: this merge was just undone")] = None,
+    merged_from: Annotated[str | None, Query(max_length=200, description="Shows a notice: this person was merged here")] = None,
 ):
-    details = person_details(
-        register, person_id, known_at=_known_at(known_at), public_view=False, restricted=principal.may(READ_RESTRICTED)
-    )
+    moment = _known_at(known_at)
+    try:
+        details = person_details(register, person_id, known_at=moment, public_view=False, restricted=principal.may(READ_RESTRICTED))
+    except NotFoundError:
+        kept = merged_away(register).get(person_id) if moment is None else None
+        if kept is None:
+            raise
+        return redirect(f"/persons/{quote(kept, safe='')}?merged_from={quote(person_id, safe='')}")
+    details.update(merged=merged, unmerged=unmerged, merged_from=merged_from)
     details["history"] = [
         {"recorded_at": row["recorded_at"], "retracted_at": row["retracted_at"]} for row in register.history("persons", person_id)
     ]
