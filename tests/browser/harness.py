@@ -1,0 +1,160 @@
+"""What the browser tests and the screenshot script share: a register, a served app, Debian's Chromium.
+
+- `build_register(folder)`: a synthetic register (`chronicle generate`, 300
+  persons, seed 7, imported) with a few known persons recorded on top, so a
+  test can look for them by name.
+- `Server`: `python -m chronicle --db FILE serve --port PORT` on a free
+  loopback port, as a subprocess; until accounts exist a loopback server is
+  the local operator's, so the internal pages answer too. With `public`, the
+  same app for the anonymous public instead (for the screenshots).
+- `launch_chromium(playwright)`: /usr/bin/chromium headless, with the flags a
+  machine without a network needs. Playwright never downloads a browser here.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from chronicle.database import Database
+from chronicle.generate import generate_package
+from chronicle.importer import import_package
+from chronicle.register import Register
+
+CHROMIUM = Path(os.environ.get("CHRONICLE_TEST_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+PERSONS = 300
+SEED = 7
+
+# Known persons recorded on top of the synthetic register (cells as in a data package).
+SOURCE = {"source_id": "known-s1", "title": "Viasna: political prisoners", "publisher": "Viasna",
+          "url": "https://example.org/known", "published": "2020-09-10", "restricted": "false"}
+KNOWN_PERSONS = [
+    {"person_id": "known-1", "name": "Сяргей Ціханоўскі", "name_be": "Сяргей Ціханоўскі", "name_ru": "Сергей Тихановский",
+     "name_en": "Siarhei Tsikhanouski", "aliases": "Sergei Tikhanovsky", "birth_date": "1978-08-18", "gender": "m",
+     "categories": "journalist", "region": "Homiel region", "public": "true"},
+    {"person_id": "known-2", "name": "Maryia Kalesnikava", "name_be": "Марыя Калеснікава", "name_ru": "Мария Колесникова",
+     "name_en": "Maryia Kalesnikava", "birth_date": "1982-04-24", "gender": "f", "categories": "musician",
+     "region": "Minsk city", "public": "true"},
+    # Behind bars and recognised, but without consent to be named: counted, never listed in public.
+    {"person_id": "known-3", "name": "Withheld Prisoner", "name_ru": "Скрытый Заключённый", "gender": "m",
+     "region": "Homiel region", "public": "false"},
+]
+KNOWN_EVENTS = [
+    {"event_id": "known-e1", "person_id": "known-1", "type": "detained", "date": "2020-05-29", "place": "Hrodna"},
+    {"event_id": "known-e2", "person_id": "known-1", "type": "recognized", "date": "2020-06-02"},
+    {"event_id": "known-e3", "person_id": "known-1", "type": "convicted", "date": "2021-12-14", "charges": "342-1;293-1",
+     "sentence_months": "216", "sentence_kind": "colony"},
+    {"event_id": "known-e4", "person_id": "known-2", "type": "detained", "date": "2020-09-07", "place": "Minsk"},
+    {"event_id": "known-e5", "person_id": "known-2", "type": "recognized", "date": "2020-09-10"},
+    {"event_id": "known-e6", "person_id": "known-3", "type": "detained", "date": "2021-01-10", "place": "Homiel"},
+    {"event_id": "known-e7", "person_id": "known-3", "type": "recognized", "date": "2021-02-01"},
+]
+
+
+def build_register(folder: Path) -> Path:
+    """A SQLite register in `folder`: the synthetic package imported, then the known persons recorded."""
+    package = folder / "package"
+    generate_package(package, persons=PERSONS, seed=SEED)
+    path = folder / "register.db"
+    database = Database.open(str(path))
+    try:
+        import_package(database, package)
+        changes = [("sources", SOURCE, None)]
+        changes += [("persons", person, None) for person in KNOWN_PERSONS]
+        changes += [("events", {**event, "source_ids": SOURCE["source_id"]}, None) for event in KNOWN_EVENTS]
+        Register(database).record_all(changes)
+    finally:
+        database.close()
+    return path
+
+
+PUBLIC_SERVER = """
+import sys, uvicorn
+from chronicle.database import Database
+from chronicle.web.app import WebSettings, create_app
+app = create_app(Database.open(sys.argv[1]), WebSettings(local_operator=False))
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
+"""
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Server:
+    """`chronicle serve` on a free loopback port, as a subprocess, until `stop`."""
+
+    def __init__(self, database: Path, log: Path, *, public: bool = False):
+        self.database = database
+        self.log_path = log
+        self.public = public
+        self.process: subprocess.Popen | None = None
+        self.url = ""
+
+    def command(self, port: int) -> list[str]:
+        if self.public:  # the app as the anonymous public sees it (what a non-loopback server will serve)
+            return [sys.executable, "-c", PUBLIC_SERVER, str(self.database), str(port)]
+        return [sys.executable, "-m", "chronicle", "--db", str(self.database), "serve", "--port", str(port)]
+
+    def start(self, *, timeout: float = 60.0, attempts: int = 3) -> str:
+        for _ in range(attempts):  # another process may take the free port between probing and binding
+            port = free_port()
+            self.url = f"http://127.0.0.1:{port}"
+            with open(self.log_path, "ab") as log:
+                self.process = subprocess.Popen(
+                    self.command(port), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                )
+            if self._wait(timeout):
+                return self.url
+            self.stop()
+        raise RuntimeError(f"chronicle serve did not answer; its log:\n{self.log_path.read_text(errors='replace')}")
+
+    def _wait(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                return False
+            try:
+                with urllib.request.urlopen(f"{self.url}/public/prisoners", timeout=5) as answer:
+                    return answer.status == 200
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                time.sleep(0.1)
+        return False
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=15)
+        self.process = None
+
+
+def chromium_unavailable() -> str | None:
+    """None when the browser tests can run; otherwise why not."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "Playwright for Python is not installed (pip install -e '.[test]')"
+    if not CHROMIUM.is_file() or not os.access(CHROMIUM, os.X_OK):
+        return f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
+    return None
+
+
+def launch_chromium(playwright):
+    """Debian's Chromium, headless; Playwright gives it a fresh, temporary user data folder."""
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
