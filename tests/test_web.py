@@ -224,3 +224,14 @@ def test_script_in_a_name_is_shown_escaped(register: Database):
     for url in ("/persons", "/persons/p9", "/public/prisoners/p9"):
         text = client.get(url).text
         assert "<script>alert(1)</script>" not in text and "&lt;script&gt;" in text, url
+
+
+def test_a_form_sent_from_another_site_is_refused_before_anything_runs(register: Database):
+    client = TestClient(create_app(register, WebSettings(local_operator=True)))
+    for headers in ({"origin": "https://elsewhere.example"}, {"origin": "null"}, {"sec-fetch-site": "cross-site"}):
+        answer = client.post("/persons/merge", data={"keep": "p1", "absorb": "p2"}, headers=headers)
+        assert answer.status_code == 403 and "another web site" in answer.text, headers
+        assert answer.headers["content-security-policy"]
+    assert client.get("/api/v1/persons/p2").status_code == 200  # nothing was merged
+    same = client.post("/persons/merge", data={"keep": "p1", "absorb": "p1"}, headers={"origin": "http://testserver"})
+    assert same.status_code == 400  # from the app's own page it reaches the route (which refuses a self-merge)

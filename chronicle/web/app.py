@@ -37,8 +37,43 @@ SECURITY_HEADERS = [
 ]
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def same_origin(scope, headers: dict[bytes, bytes]) -> bool:
+    """Whether a request that changes something comes from this app's own pages (or from no browser page at all).
+
+    Browsers name the page a request comes from (`Sec-Fetch-Site`, `Origin`); a
+    form on another site must not make a signed-in browser write here. A
+    request without those headers (a script, curl) is not a browser's
+    cross-site request and passes; what it may do is decided by its permissions.
+    """
+    site = headers.get(b"sec-fetch-site", b"").decode("latin-1")
+    if site:  # a current browser says it outright; Origin is "null" on its own forms under Referrer-Policy no-referrer
+        return site in ("same-origin", "none")
+    origin = headers.get(b"origin", b"").decode("latin-1")
+    if not origin:
+        return True
+    host = headers.get(b"host", b"").decode("latin-1")
+    scheme = scope.get("scheme", "http")
+    return origin == f"{scheme}://{host}"
+
+
+async def _refuse_cross_site(scope, send) -> None:
+    wants_json = scope["path"].startswith("/api/")
+    body = (
+        b'{"ok": false, "title": "Not allowed", "error": "this request was sent from another web site; it is refused"}'
+        if wants_json
+        else b"<!doctype html><title>Not allowed</title><h1>Not allowed</h1><p>This form was sent from another web site; it is refused.</p>"
+    )
+    content_type = b"application/json" if wants_json else b"text/html; charset=utf-8"
+    await send({"type": "http.response.start", "status": 403,
+                "headers": [(b"content-type", content_type), (b"content-length", str(len(body)).encode()), *SECURITY_HEADERS]})
+    await send({"type": "http.response.body", "body": body})
+
+
 class LanguageAndHeaders:
-    """ASGI middleware: sets the request's language, adds the security headers to every answer."""
+    """ASGI middleware: sets the request's language, refuses writes sent from other sites, adds the security headers."""
 
     def __init__(self, app):
         self.app = app
@@ -58,6 +93,10 @@ class LanguageAndHeaders:
             cookie = jar["lang"].value if "lang" in jar else None
         accept = headers.get(b"accept-language", b"").decode("latin-1")
         token = i18n.set_language(i18n.choose_language(cookie, accept))
+        if scope["method"] not in SAFE_METHODS and not same_origin(scope, headers):
+            i18n.reset_language(token)
+            await _refuse_cross_site(scope, send)
+            return
 
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
