@@ -32,9 +32,9 @@ from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
-from fastapi.routing import APIRoute
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, create_model
 from pydantic import Field as ModelField
 from sqlalchemy import func, literal, or_, select
@@ -46,11 +46,18 @@ from chronicle.records import ColumnError, content_digest, format_cell, parse_ro
 from chronicle.register import Register, known_at_filter
 from chronicle.schema import RECORD_TABLES
 from chronicle.vocabulary import COMMON_CATEGORIES, EVENT_TYPES, GENDERS, RELEASE_REASONS, SENTENCE_KINDS
-from chronicle.web.access import EDIT, READ_INTERNAL, READ_RESTRICTED, AccessDenied, Principal, current_principal, require
+from chronicle.web.access import (
+    EDIT,
+    READ_INTERNAL,
+    READ_RESTRICTED,
+    AccessDenied,
+    Principal,
+    current_principal,
+    require,
+)
 from chronicle.web.deps import RegisterDep
 from chronicle.web.rendering import page, redirect
 from chronicle.web.views.figures import moment_option
-
 
 
 class PermissionFirst(APIRoute):
@@ -116,7 +123,8 @@ class Field:
     lang: str | None = None
 
 
-JSON_TYPES: dict[str, type] = {"list": list[str], "categories": list[str], "sources": list[str], "bool": bool, "months": int}
+LISTS = ("list", "categories", "sources")
+JSON_TYPES: dict[str, type] = {"bool": bool, "months": int, **{kind: list[str] for kind in LISTS}}
 DATE_HELP = N_("YYYY-MM-DD, or YYYY-MM or YYYY when only that is known")
 ID_HELP = N_("Left empty, one is made up. Letters, digits, '-', '_' and '.' only.")
 
@@ -205,7 +213,8 @@ SOURCE_FIELDS = (
     Field("publisher", N_("Publisher")),
     Field("url", N_("Web address"), "url"),
     Field("published", N_("Published"), "date", help=DATE_HELP),
-    Field("restricted", N_("Restricted: never shown outside the group (lawyers' and relatives' messages, informants)"), "bool"),
+    Field("restricted", N_("Restricted: never shown outside the group"), "bool",
+          help=N_("Lawyers' and relatives' messages, informants")),
 )
 MEMBERSHIP_FIELDS = (
     Field("person_id", N_("Person"), "person", required=True),
@@ -245,12 +254,15 @@ class Kind:
 
 PERSONS = Kind("persons", "person", N_("person"), N_("Persons"), "person_id", "p", "name", PERSON_FIELDS)
 EVENTS = Kind("events", "event", N_("event"), N_("Events"), "event_id", "e", "type", EVENT_FIELDS)
-CASES = Kind("cases", "case", N_("case"), N_("Cases"), "case_id", "c", "name", CASE_FIELDS, ("name", "opened"), ("name", "description"))
-ORGANISATIONS = Kind("organisations", "organisation", N_("organisation"), N_("Organisations"), "organisation_id", "o", "name",
-                     ORGANISATION_FIELDS, ("name", "kind"), ("name", "kind"))
+CASES = Kind("cases", "case", N_("case"), N_("Cases"), "case_id", "c", "name", CASE_FIELDS,
+             ("name", "opened"), ("name", "description"))
+ORGANISATIONS = Kind("organisations", "organisation", N_("organisation"), N_("Organisations"), "organisation_id", "o",
+                     "name", ORGANISATION_FIELDS, ("name", "kind"), ("name", "kind"))
 SOURCES = Kind("sources", "source", N_("source"), N_("Sources"), "source_id", "s", "title", SOURCE_FIELDS,
                ("title", "publisher", "published", "restricted"), ("title", "publisher", "url"))
-MEMBERSHIPS = Kind("memberships", "membership", N_("membership"), N_("Memberships"), "organisation_id", "m", "role", MEMBERSHIP_FIELDS)
+# A membership's key is (person_id, organisation_id), see Kind.key_of; its ids are never made up.
+MEMBERSHIPS = Kind("memberships", "membership", N_("membership"), N_("Memberships"), "organisation_id", "m", "role",
+                   MEMBERSHIP_FIELDS)
 
 
 # Cells: the text of a data package's cells, which Register.record takes.
@@ -274,7 +286,8 @@ def cells_of_form(fields: list[Field], form: FormData) -> dict[str, str]:
         if field.kind == "bool":
             cells[field.name] = "true" if form.get(field.name) else "false"
         elif field.kind in ("categories", "sources"):
-            chosen = [str(value) for value in form.getlist(field.name)] + _split(str(form.get(field.name + "_other") or ""))
+            other = _split(str(form.get(field.name + "_other") or ""))  # typed besides the boxes ticked
+            chosen = [str(value) for value in form.getlist(field.name)] + other
             cells[field.name] = ";".join(dict.fromkeys(item for item in chosen if item))
         else:
             cells[field.name] = str(form.get(field.name) or "")
@@ -302,13 +315,16 @@ def check(kind: Kind, cells: dict[str, str], *, new_key: bool = False) -> dict[s
     if kind.resource == "events" and problems.get("source_ids") == "must not be empty":
         problems["source_ids"] = "every event must cite at least one source: tick one, give its id, or cite a new one"
     if new_key and kind.key not in problems and not WEB_ID.fullmatch(cells[kind.key]):
-        problems[kind.key] = "an id made here may hold only letters, digits, '-', '_' and '.', and start with a letter or digit"
+        problems[kind.key] = "an id made here may hold only letters, digits, '-', '_' and '.', first a letter or digit"
     if problems:
         raise FieldProblems(kind.resource, problems)
     return values
 
 
-def save(register: Register, changes: list[tuple[Kind, dict[str, str], int | None]], *, new: tuple[Kind, ...] = ()) -> list[dict[str, Any]]:
+Change = tuple[Kind, dict[str, str], int | None]  # what to record, and the version it is based on
+
+
+def save(register: Register, changes: list[Change], *, new: tuple[Kind, ...] = ()) -> list[dict[str, Any]]:
     """Check every change, then write them all in one transaction (ConflictError or FieldProblems: nothing written).
 
     `new`: the kinds whose records are created with a key the caller gave. A
@@ -318,7 +334,8 @@ def save(register: Register, changes: list[tuple[Kind, dict[str, str], int | Non
     if len(changes) == 1 and changes[0][2] is not None:
         kind, cells, based_on = changes[0]
         current = _current(register, kind, kind.key_of(cells))
-        if current is not None and current["row_id"] == based_on and current["digest"] == content_digest(kind.resource, values[0]):
+        unchanged = current is not None and current["digest"] == content_digest(kind.resource, values[0])
+        if unchanged and current["row_id"] == based_on:
             return [current]
     try:
         return register.record_all([(kind.resource, cells, based_on) for kind, cells, based_on in changes])
@@ -351,7 +368,8 @@ def editable_fields(kind: Kind, principal: Principal) -> list[Field]:
     return [field for field in kind.fields if not field.restricted or principal.may(READ_RESTRICTED)]
 
 
-def _keep_unseen(kind: Kind, principal: Principal, cells: dict[str, str], current: dict[str, Any] | None, register: Register) -> None:
+def _keep_unseen(kind: Kind, principal: Principal, cells: dict[str, str], current: dict[str, Any] | None,
+                 register: Register) -> None:
     """Keep what the principal may not see as it is: restricted notes, restricted sources of an event."""
     if current is None or principal.may(READ_RESTRICTED):
         return
@@ -359,7 +377,8 @@ def _keep_unseen(kind: Kind, principal: Principal, cells: dict[str, str], curren
         if field.restricted:
             cells[field.name] = format_cell(current[field.name])
     if kind is EVENTS:
-        restricted = [source for source, row in register.sources(current["source_ids"], include_restricted=True).items() if row["restricted"]]
+        cited = register.sources(current["source_ids"], include_restricted=True)
+        restricted = [source for source, row in cited.items() if row["restricted"]]
         cells["source_ids"] = ";".join(dict.fromkeys(_split(cells["source_ids"]) + restricted))
 
 
@@ -373,7 +392,8 @@ async def submitted_form(request: Request, principal: EditorDep) -> FormData:
     """
     origin = request.headers.get("origin")
     site = request.headers.get("sec-fetch-site")
-    if site in ("cross-site", "same-site") or (origin not in (None, "null") and urlsplit(origin).netloc != request.headers.get("host")):
+    elsewhere = origin not in (None, "null") and urlsplit(origin).netloc != request.headers.get("host")
+    if site in ("cross-site", "same-site") or elsewhere:
         raise AccessDenied("a form is accepted only from this site's own pages", anonymous=False)
     return await request.form()
 
@@ -390,7 +410,8 @@ def _based_on(form: FormData) -> int | None:
     return int(text)
 
 
-def _conflict(register: Register, kind: Kind, key, based_on: int | None, typed: dict[str, str], fields: list[Field]) -> dict[str, Any]:
+def _conflict(register: Register, kind: Kind, key, based_on: int | None, typed: dict[str, str],
+              fields: list[Field]) -> dict[str, Any]:
     """What changed since the version the user opened: each field opened, now, and as typed."""
     history = register.history(kind.resource, key)
     opened = next((row for row in history if row["row_id"] == based_on), None)
@@ -398,7 +419,8 @@ def _conflict(register: Register, kind: Kind, key, based_on: int | None, typed: 
     opened_cells = cells_of(kind, opened) if opened else {}
     current_cells = cells_of(kind, current) if current else {}
     changed = [
-        {"field": field, "opened": opened_cells.get(field.name, ""), "now": current_cells.get(field.name, ""), "typed": typed.get(field.name, "")}
+        {"field": field, "opened": opened_cells.get(field.name, ""), "now": current_cells.get(field.name, ""),
+         "typed": typed.get(field.name, "")}
         for field in fields if opened_cells.get(field.name, "") != current_cells.get(field.name, "")
     ]
     return {
@@ -415,14 +437,16 @@ def form_page(request: Request, kind: Kind, context: dict[str, Any], *, status: 
     context.setdefault("conflict", None)
     context.setdefault("exists", None)
     context.setdefault("based_on", None)
-    template = {"persons": "records/person_form.html", "events": "records/event_form.html"}.get(kind.resource, "records/form.html")
-    labels = {field.name: field.label for field in kind.fields} | {"new_source_" + field.name: field.label for field in SOURCE_FIELDS}
-    return page(request, template, {"kind": kind, "categories": COMMON_CATEGORIES, "labels": labels, "id_field": kind.fields[0], **context},
-                status_code=status)
+    template = {"persons": "records/person_form.html", "events": "records/event_form.html"}.get(kind.resource)
+    template = template or "records/form.html"
+    labels = {field.name: field.label for field in kind.fields}
+    labels |= {"new_source_" + field.name: field.label for field in SOURCE_FIELDS}
+    context = {"kind": kind, "categories": COMMON_CATEGORIES, "labels": labels, "id_field": kind.fields[0], **context}
+    return page(request, template, context, status_code=status)
 
 
-def _form_failure(error: FieldProblems | ConflictError, register: Register, kind: Kind, key, based_on: int | None, typed: dict[str, str],
-                  fields: list[Field]) -> tuple[int, dict[str, Any]]:
+def _form_failure(error: FieldProblems | ConflictError, register: Register, kind: Kind, key, based_on: int | None,
+                  typed: dict[str, str], fields: list[Field]) -> tuple[int, dict[str, Any]]:
     """The status and the context that show the form again after a refused save."""
     if isinstance(error, FieldProblems):
         return 400, {"errors": error.fields}
@@ -452,7 +476,8 @@ def _save_form(request: Request, register: Register, kind: Kind, cells: dict[str
 
 # Persons
 
-def _person_context(register: Register, principal: Principal, person: dict[str, Any] | None, **context) -> dict[str, Any]:
+def _person_context(register: Register, principal: Principal, person: dict[str, Any] | None,
+                    **context) -> dict[str, Any]:
     context.update(fields=editable_fields(PERSONS, principal), person=person)
     if person is not None:
         context["events"] = register.events_of([person["person_id"]])[person["person_id"]]
@@ -466,7 +491,8 @@ def _person_context(register: Register, principal: Principal, person: dict[str, 
 @router.get("/persons/new", summary="The form to add a person")
 def person_new(request: Request, register: RegisterDep, principal: EditorDep):
     values = cells_of(PERSONS, {})
-    return form_page(request, PERSONS, _person_context(register, principal, None, values=values, creating=True, action="/persons/new"))
+    context = _person_context(register, principal, None, values=values, creating=True, action="/persons/new")
+    return form_page(request, PERSONS, context)
 
 
 @router.post("/persons/new", summary="Add a person (a form)")
@@ -481,7 +507,8 @@ def person_create(request: Request, register: RegisterDep, form: FormDep, princi
 
 def _person_edit_context(register: Register, principal: Principal, person_id: str, **context) -> dict[str, Any]:
     person = register.get("persons", person_id)
-    return _person_context(register, principal, person, creating=False, action=f"/persons/{quote(person_id, safe='')}/edit", **context)
+    action = f"/persons/{quote(person_id, safe='')}/edit"
+    return _person_context(register, principal, person, creating=False, action=action, **context)
 
 
 @router.get("/persons/{person_id}/edit", summary="The form to change a person, their memberships and events")
@@ -500,9 +527,10 @@ def person_update(request: Request, person_id: str, register: RegisterDep, form:
     return _save_form(request, register, PERSONS, cells, _based_on(form), fields=fields, context=context)
 
 
-@router.post("/persons/{person_id}/memberships", summary="Add a person to an organisation, or change their role (a form)")
+@router.post("/persons/{person_id}/memberships", summary="Add a person to an organisation, or change the role (a form)")
 def membership_save(request: Request, person_id: str, register: RegisterDep, form: FormDep, principal: EditorDep):
-    cells = {"person_id": person_id, "organisation_id": str(form.get("organisation_id") or "").strip(), "role": str(form.get("role") or "")}
+    organisation_id = str(form.get("organisation_id") or "").strip()
+    cells = {"person_id": person_id, "organisation_id": organisation_id, "role": str(form.get("role") or "")}
     based_on = _based_on(form)
     try:
         save(register, [(MEMBERSHIPS, cells, based_on)])
@@ -511,8 +539,9 @@ def membership_save(request: Request, person_id: str, register: RegisterDep, for
     return redirect(f"/persons/{quote(person_id, safe='')}/edit#organisations")
 
 
-@router.post("/persons/{person_id}/memberships/{organisation_id}/retract", summary="Take a person out of an organisation (a form)")
-def membership_retract(request: Request, person_id: str, organisation_id: str, register: RegisterDep, form: FormDep, principal: EditorDep):
+@router.post("/persons/{person_id}/memberships/{organisation_id}/retract", summary="Take a person out of an organisation")
+def membership_retract(request: Request, person_id: str, organisation_id: str, register: RegisterDep, form: FormDep,
+                       principal: EditorDep):
     based_on = _based_on(form)
     if based_on is None:
         raise InputError("based_on: the version to withdraw must be given")
@@ -528,18 +557,21 @@ def _membership_refused(request, register, principal, person_id, error, cells):
     problems = error.fields if isinstance(error, FieldProblems) else {"": str(error)}
     context = _person_edit_context(register, principal, person_id, membership_errors=problems, membership_values=cells)
     person = context["person"]
-    return form_page(request, PERSONS, {**context, "values": cells_of(PERSONS, person), "based_on": person["row_id"]}, status=status)
+    context.update(values=cells_of(PERSONS, person), based_on=person["row_id"])
+    return form_page(request, PERSONS, context, status=status)
 
 
 # Events
 
 def event_fields(event_type: str | None, values: dict[str, str]) -> list[Field]:
     """The fields an event form shows: those its type uses, and any that hold a value (nothing is lost)."""
-    wanted = set(COMMON_EVENT_FIELDS) | set(TYPE_FIELDS.get(event_type or "", ())) | {name for name, value in values.items() if value}
+    filled = {name for name, value in values.items() if value}
+    wanted = set(COMMON_EVENT_FIELDS) | set(TYPE_FIELDS.get(event_type or "", ())) | filled
     return [field for field in EVENT_FIELDS if field.name in wanted and field.kind not in ("person", "id")]
 
 
-def _event_context(register: Register, principal: Principal, person: dict[str, Any], values: dict[str, str], **context) -> dict[str, Any]:
+def _event_context(register: Register, principal: Principal, person: dict[str, Any], values: dict[str, str],
+                   **context) -> dict[str, Any]:
     """What an event form needs: the person, the fields of the type, the cases and sources to choose from."""
     person_id = person["person_id"]
     restricted = principal.may(READ_RESTRICTED)
@@ -551,12 +583,14 @@ def _event_context(register: Register, principal: Principal, person: dict[str, A
         query = select(table).where(table.c.retracted_at.is_(None))
         if not restricted:
             query = query.where(table.c.restricted.is_(False))
-        recent = [dict(row) for row in connection.execute(query.order_by(table.c.row_id.desc()).limit(SOURCE_CHOICES)).mappings()]
+        query = query.order_by(table.c.row_id.desc()).limit(SOURCE_CHOICES)
+        recent = [dict(row) for row in connection.execute(query).mappings()]
     chosen = register.sources(sorted(own), include_restricted=restricted)
     context.update(
         person=person, values=values, types=EVENT_TYPES, meanings=EVENT_MEANINGS,
         fields=event_fields(values.get("type"), values),
-        person_sources=sorted(chosen.values(), key=lambda row: (row["source_id"] in cited, row["published"] or "", row["title"]), reverse=True),
+        person_sources=sorted(chosen.values(), reverse=True,
+                              key=lambda row: (row["source_id"] in cited, row["published"] or "", row["title"])),
         recent_sources=[row for row in recent if row["source_id"] not in chosen],
         cases=register.records("cases", limit=CHOICES_LIMIT),
         source_fields=[field for field in SOURCE_FIELDS if field.kind != "id"],
@@ -587,7 +621,8 @@ def _save_event(request: Request, register: RegisterDep, principal: Principal, f
     based_on = _based_on(form) if current is not None else None
     _keep_unseen(EVENTS, principal, cells, current, register)
     source = _new_source(form)
-    context = _event_context(register, principal, person, dict(cells), new_source=source or {}, **_event_urls(person, current))
+    context = _event_context(register, principal, person, dict(cells), new_source=source or {},
+                             **_event_urls(person, current))
     if typed_key is not None:
         context["values"]["event_id"] = typed_key
     if form.get("show"):  # the fields of another type: shown, nothing saved
@@ -601,8 +636,8 @@ def _save_event(request: Request, register: RegisterDep, principal: Principal, f
             return form_page(request, EVENTS, {**context, "errors": problems, "based_on": based_on}, status=400)
         cells["source_ids"] = ";".join([*_split(cells["source_ids"]), source["source_id"]])
         extra = [(SOURCES, source, None)]
-    return _save_form(request, register, EVENTS, cells, based_on, fields=context["fields"], context=context, extra=extra,
-                      typed_key=typed_key)
+    return _save_form(request, register, EVENTS, cells, based_on, fields=context["fields"], context=context,
+                      extra=extra, typed_key=typed_key)
 
 
 def _event_urls(person: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]:
@@ -618,7 +653,8 @@ def event_new(
 ):
     person = register.get("persons", person_id)
     if not event_type:
-        return page(request, "records/event_types.html", {"person": person, "types": EVENT_TYPES, "meanings": EVENT_MEANINGS})
+        context = {"person": person, "types": EVENT_TYPES, "meanings": EVENT_MEANINGS}
+        return page(request, "records/event_types.html", context)
     if event_type not in EVENT_TYPES:
         raise InputError(f"type: {event_type!r} is not one of: {', '.join(EVENT_TYPES)}")
     values = {**cells_of(EVENTS, {"type": event_type, "politically_motivated": True}), "person_id": person_id}
@@ -636,11 +672,12 @@ def event_edit(request: Request, event_id: str, register: RegisterDep, principal
     event = register.get("events", event_id)
     person = register.get("persons", event["person_id"])
     values = cells_of(EVENTS, event)
-    context = _event_context(register, principal, person, values, based_on=event["row_id"], **_event_urls(person, event))
+    context = _event_context(register, principal, person, values, based_on=event["row_id"],
+                             **_event_urls(person, event))
     return form_page(request, EVENTS, context)
 
 
-@router.post("/events/{event_id}/edit", summary="Change an event (a form): the old version is retracted, a new one recorded")
+@router.post("/events/{event_id}/edit", summary="Change an event (a form): the old version retracted, a new one recorded")
 def event_update(request: Request, event_id: str, register: RegisterDep, form: FormDep, principal: EditorDep):
     history = register.history("events", event_id)
     if not history:
@@ -656,7 +693,8 @@ def event_retract_confirm(request: Request, event_id: str, register: RegisterDep
     return _retract_page(request, register, principal, event)
 
 
-def _retract_page(request: Request, register: Register, principal: Principal, event: dict[str, Any], *, conflict: bool = False):
+def _retract_page(request: Request, register: Register, principal: Principal, event: dict[str, Any], *,
+                  conflict: bool = False):
     person = register.get("persons", event["person_id"])
     sources = register.sources(event["source_ids"], include_restricted=principal.may(READ_RESTRICTED))
     shown_event = {**event, "sources": [sources[source] for source in event["source_ids"] if source in sources]}
@@ -679,13 +717,15 @@ def event_retract(request: Request, event_id: str, register: RegisterDep, form: 
 
 # Lists and record pages: cases, organisations, sources; and the API's reads.
 
-def _page(register: Register, kind: Kind, conditions: list, order: list, page_number: int, page_size: int, known_at: datetime | None):
+def _page(register: Register, kind: Kind, conditions: list, order: list, page_number: int, page_size: int,
+          known_at: datetime | None):
     """One page of current (or as known at `known_at`) records, and how many match in all."""
     table = RECORD_TABLES[kind.resource]
     condition = known_at_filter(table, known_at)
     with register.database.reading() as connection:
         total = connection.execute(select(func.count()).select_from(table).where(condition, *conditions)).scalar_one()
-        query = select(table).where(condition, *conditions).order_by(*order).limit(page_size).offset((page_number - 1) * page_size)
+        query = select(table).where(condition, *conditions).order_by(*order)
+        query = query.limit(page_size).offset((page_number - 1) * page_size)
         rows = [dict(row) for row in connection.execute(query).mappings()]
     return rows, total
 
@@ -696,7 +736,8 @@ def _list(request: Request, register: Register, kind: Kind, principal: Principal
     conditions = list(conditions or [])
     if q and q.strip():
         wanted = q.strip().lower()
-        conditions.append(or_(*(func.lower(table.c[column]).contains(wanted, autoescape=True) for column in kind.search)))
+        found = (func.lower(table.c[column]).contains(wanted, autoescape=True) for column in kind.search)
+        conditions.append(or_(*found))
     if kind is SOURCES and not principal.may(READ_RESTRICTED):
         conditions.append(table.c.restricted.is_(False))
     order = {
@@ -719,7 +760,8 @@ def _list(request: Request, register: Register, kind: Kind, principal: Principal
 def _names(register: Register, person_ids: list[str]) -> dict[str, str]:
     table = RECORD_TABLES["persons"]
     with register.database.reading() as connection:
-        query = select(table.c.person_id, table.c.name).where(table.c.person_id.in_(person_ids), table.c.retracted_at.is_(None))
+        query = select(table.c.person_id, table.c.name)
+        query = query.where(table.c.person_id.in_(person_ids), table.c.retracted_at.is_(None))
         return dict(connection.execute(query).all())
 
 
@@ -732,20 +774,22 @@ def record_details(register: Register, kind: Kind, key: str, principal: Principa
                    page_size: int) -> dict[str, Any]:
     """A case, organisation or source with what refers to it: persons and events in a case, members, citing events."""
     row = visible(kind, register.get(kind.resource, key, known_at=known_at), principal)
-    details: dict[str, Any] = {kind.singular: shown(row, principal), "versions": len(register.history(kind.resource, key))}
+    versions = len(register.history(kind.resource, key))
+    details: dict[str, Any] = {kind.singular: shown(row, principal), "versions": versions}
     events = RECORD_TABLES["events"]
     refers = {"cases": events.c.case_id == key, "sources": _cites(key)}.get(kind.resource)
     with register.database.reading() as connection:
         if refers is not None:
             condition = (known_at_filter(events, known_at), refers)
-            count = select(func.count(), func.count(func.distinct(events.c.person_id))).select_from(events).where(*condition)
+            count = select(func.count(), func.count(func.distinct(events.c.person_id))).where(*condition)
             details["events_count"], details["persons_count"] = connection.execute(count).one()
             query = select(events).where(*condition).order_by(events.c.day.desc(), events.c.event_id).limit(page_size)
             details["events"] = [shown(dict(item), principal) for item in connection.execute(query).mappings()]
         if kind is ORGANISATIONS:
             table = RECORD_TABLES["memberships"]
             condition = (table.c.organisation_id == key, known_at_filter(table, known_at))
-            details["members_count"] = connection.execute(select(func.count()).select_from(table).where(*condition)).scalar_one()
+            count = select(func.count()).select_from(table).where(*condition)
+            details["members_count"] = connection.execute(count).scalar_one()
             query = select(table).where(*condition).order_by(table.c.person_id).limit(page_size)
             details["members"] = [shown(dict(item), principal) for item in connection.execute(query).mappings()]
     named = details.get("events", []) + details.get("members", [])
@@ -756,7 +800,8 @@ def record_details(register: Register, kind: Kind, key: str, principal: Principa
 
 
 def _list_page(kind: Kind):
-    def list_page(request: Request, register: RegisterDep, principal: StaffDep, q: str | None = None, page_number: PageNumber = 1):
+    def list_page(request: Request, register: RegisterDep, principal: StaffDep, q: str | None = None,
+                  page_number: PageNumber = 1):
         context = _list(request, register, kind, principal, q=q, page_number=page_number)
         context.update(kind=kind, rows=context[kind.resource], filters={"q": q or ""})
         return page(request, "records/list.html", context)
@@ -765,18 +810,22 @@ def _list_page(kind: Kind):
 
 
 def _record_page(kind: Kind):
-    def record_page(request: Request, key: Annotated[str, Path(alias=kind.key)], register: RegisterDep, principal: StaffDep,
-                    known_at: KnownAt = None):
-        details = record_details(register, kind, key, principal, known_at=moment_option(known_at), page_size=request.app.state.settings.page_size)
-        return page(request, "records/record.html", {**details, "kind": kind, "record": details[kind.singular], "known_at_text": known_at or ""})
+    KeyOf = Annotated[str, Path(alias=kind.key)]
+
+    def record_page(request: Request, key: KeyOf, register: RegisterDep, principal: StaffDep, known_at: KnownAt = None):
+        details = record_details(register, kind, key, principal, known_at=moment_option(known_at),
+                                 page_size=request.app.state.settings.page_size)
+        context = {**details, "kind": kind, "record": details[kind.singular], "known_at_text": known_at or ""}
+        return page(request, "records/record.html", context)
 
     return record_page
 
 
 def _new_page(kind: Kind):
     def new_page(request: Request, principal: EditorDep):
-        return form_page(request, kind, {"values": cells_of(kind, {}), "fields": editable_fields(kind, principal), "creating": True,
-                                         "action": f"/{kind.resource}/new"})
+        context = {"values": cells_of(kind, {}), "fields": editable_fields(kind, principal), "creating": True,
+                   "action": f"/{kind.resource}/new"}
+        return form_page(request, kind, context)
 
     def create(request: Request, register: RegisterDep, form: FormDep, principal: EditorDep):
         fields = editable_fields(kind, principal)
@@ -790,16 +839,20 @@ def _new_page(kind: Kind):
 
 
 def _edit_page(kind: Kind):
+    KeyOf = Annotated[str, Path(alias=kind.key)]
+
     def edit_context(register: Register, principal: Principal, key: str) -> dict[str, Any]:
         row = visible(kind, register.get(kind.resource, key), principal)
         fields = [field for field in editable_fields(kind, principal) if field.name != kind.key]
-        return {"record": row, "fields": fields, "creating": False, "action": f"/{kind.resource}/{quote(key, safe='')}/edit"}
+        action = f"/{kind.resource}/{quote(key, safe='')}/edit"
+        return {"record": row, "fields": fields, "creating": False, "action": action}
 
-    def edit_page(request: Request, key: Annotated[str, Path(alias=kind.key)], register: RegisterDep, principal: EditorDep):
+    def edit_page(request: Request, key: KeyOf, register: RegisterDep, principal: EditorDep):
         context = edit_context(register, principal, key)
-        return form_page(request, kind, {**context, "values": cells_of(kind, context["record"]), "based_on": context["record"]["row_id"]})
+        context.update(values=cells_of(kind, context["record"]), based_on=context["record"]["row_id"])
+        return form_page(request, kind, context)
 
-    def update(request: Request, key: Annotated[str, Path(alias=kind.key)], register: RegisterDep, form: FormDep, principal: EditorDep):
+    def update(request: Request, key: KeyOf, register: RegisterDep, form: FormDep, principal: EditorDep):
         context = edit_context(register, principal, key)
         cells = {**cells_of_form(context["fields"], form), kind.key: key}
         _keep_unseen(kind, principal, cells, context["record"], register)
@@ -826,13 +879,15 @@ def _api_model(kind: Kind, update: bool) -> type[BaseModel]:
     """The body of a create (`<Kind>Create`) or an edit (`<Kind>Update`): the record's fields as JSON values."""
     fields: dict[str, Any] = {}
     if update:
-        fields["based_on"] = (int, ModelField(description="The row_id of the version this edit is based on; 409 when another version is current."))
+        based_on = "The row_id of the version this edit is based on; 409 when another version is current."
+        fields["based_on"] = (int, ModelField(description=based_on))
     key_fields = ("person_id", "organisation_id") if kind is MEMBERSHIPS else (kind.key,)
     for field in kind.fields:
         if update and field.name in key_fields:
             continue  # the record's key is in the address
         python_type = JSON_TYPES.get(field.kind, str)
-        description = field.label + (f" ({field.help})" if field.help else "") + (f". One of: {', '.join(field.choices)}" if field.choices else "")
+        description = field.label + (f" ({field.help})" if field.help else "")
+        description += f". One of: {', '.join(field.choices)}" if field.choices else ""
         made_up = field.kind == "id"  # left out, one is made up
         if made_up:
             description = "The record's id; left out, one is made up. Letters, digits, '-', '_' and '.' only."
@@ -863,17 +918,20 @@ def _cells_of_body(kind: Kind, body: BaseModel, principal: Principal, base: dict
 
 
 def _refusal(kind: Kind, error: Exception, register: Register, key, principal: Principal) -> JSONResponse:
-    """A refused API write: 400 with the fields at fault, or 409 with the current version (as far as the principal may see it)."""
+    """A refused API write: 400 with the fields at fault, or 409 with the current version (as the principal may see it)."""
     if isinstance(error, FieldProblems):
-        return JSONResponse({"ok": False, "error": str(error), "title": error.title, "fields": error.fields}, status_code=400)
+        answer = {"ok": False, "error": str(error), "title": error.title, "fields": error.fields}
+        return JSONResponse(answer, status_code=400)
     current = _current(register, kind, key)
     if current is not None and kind is SOURCES and current["restricted"] and not principal.may(READ_RESTRICTED):
         current = None
-    answer = {"ok": False, "error": str(error), "title": ConflictError.title, "current": shown(current, principal) if current else None}
+    answer = {"ok": False, "error": str(error), "title": ConflictError.title,
+              "current": shown(current, principal) if current else None}
     return JSONResponse(jsonable_encoder(answer), status_code=409)
 
 
-def _api_write(register: Register, kind: Kind, principal: Principal, body: BaseModel, base: dict[str, str], based_on: int | None = None):
+def _api_write(register: Register, kind: Kind, principal: Principal, body: BaseModel, base: dict[str, str],
+               based_on: int | None = None):
     """Create (`based_on` None) or change a record from an API body over `base`: 201 or 200 with the stored version."""
     try:
         cells = _cells_of_body(kind, body, principal, base)
@@ -885,11 +943,14 @@ def _api_write(register: Register, kind: Kind, principal: Principal, body: BaseM
         return _refusal(kind, error, register, None, principal)
     except ConflictError as error:
         return _refusal(kind, error, register, kind.key_of(cells), principal)
-    return JSONResponse(jsonable_encoder({"ok": True, kind.singular: shown(row, principal)}), status_code=201 if based_on is None else 200)
+    answer = jsonable_encoder({"ok": True, kind.singular: shown(row, principal)})
+    return JSONResponse(answer, status_code=201 if based_on is None else 200)
 
 
 def _api_routes(kind: Kind) -> None:
     create_body, update_body = _api_model(kind, update=False), _api_model(kind, update=True)
+    KeyOf = Annotated[str, Path(alias=kind.key)]
+    SearchOf = Annotated[str | None, Query(description="Text in " + ", ".join(kind.search))]
     base = f"/api/v1/{kind.resource}"
 
     def create(body: Annotated[create_body, Body()], register: RegisterDep, principal: EditorDep):
@@ -899,7 +960,7 @@ def _api_routes(kind: Kind) -> None:
     if kind is MEMBERSHIPS:
         return
 
-    def update(key: Annotated[str, Path(alias=kind.key)], body: Annotated[update_body, Body()], register: RegisterDep, principal: EditorDep):
+    def update(key: KeyOf, body: Annotated[update_body, Body()], register: RegisterDep, principal: EditorDep):
         current = visible(kind, register.get(kind.resource, key), principal)
         return _api_write(register, kind, principal, body, cells_of(kind, current), body.based_on)
 
@@ -909,24 +970,27 @@ def _api_routes(kind: Kind) -> None:
             raise NotFoundError(f"no {kind.singular} {key!r}")
         return {"ok": True, "versions": [shown(row, principal) for row in versions]}
 
-    router.put(f"{base}/{{{kind.key}}}", summary=f"Change a {kind.singular}: 409 with the current version when it changed since based_on")(update)
-    router.get(f"{base}/{{{kind.key}}}/history", summary=f"Every version of a {kind.singular}, retracted ones included")(history)
+    one_path = f"{base}/{{{kind.key}}}"
+    router.put(one_path, summary=f"Change a {kind.singular}: 409 with the current version if it changed since based_on")(update)
+    router.get(f"{one_path}/history", summary=f"Every version of a {kind.singular}, retracted ones included")(history)
     if kind is PERSONS:
         return  # persons are read at /api/v1/persons (chronicle.web.views.persons)
 
-    def one(request: Request, key: Annotated[str, Path(alias=kind.key)], register: RegisterDep, principal: StaffDep, known_at: KnownAt = None):
+    def one(request: Request, key: KeyOf, register: RegisterDep, principal: StaffDep, known_at: KnownAt = None):
         moment = moment_option(known_at)
         if kind is EVENTS:
             return {"ok": True, "event": shown(register.get("events", key, known_at=moment), principal)}
-        return {"ok": True, **record_details(register, kind, key, principal, known_at=moment, page_size=request.app.state.settings.page_size)}
+        size = request.app.state.settings.page_size
+        return {"ok": True, **record_details(register, kind, key, principal, known_at=moment, page_size=size)}
 
     router.get(f"{base}/{{{kind.key}}}", summary=f"A {kind.singular}, with its row_id for edits")(one)
     if kind is EVENTS:
         return
 
-    def many(request: Request, register: RegisterDep, principal: StaffDep, q: Annotated[str | None, Query(description="Text in " + ", ".join(kind.search))] = None,
-             known_at: KnownAt = None, page_number: PageNumber = 1):
-        return {"ok": True, **_list(request, register, kind, principal, q=q, page_number=page_number, known_at=known_at)}
+    def many(request: Request, register: RegisterDep, principal: StaffDep, q: SearchOf = None, known_at: KnownAt = None,
+             page_number: PageNumber = 1):
+        listed = _list(request, register, kind, principal, q=q, page_number=page_number, known_at=known_at)
+        return {"ok": True, **listed}
 
     router.get(base, summary=f"The {kind.resource}, paged")(many)
 
@@ -962,10 +1026,12 @@ def events_json(
                 conditions.append(compare(parse_date(text)))
             except InputError as error:
                 raise InputError(f"{name}: {error}") from None
-    return {"ok": True, **_list(request, register, EVENTS, principal, q=None, page_number=page_number, known_at=known_at, conditions=conditions)}
+    listed = _list(request, register, EVENTS, principal, q=None, page_number=page_number, known_at=known_at,
+                   conditions=conditions)
+    return {"ok": True, **listed}
 
 
-@router.delete("/api/v1/events/{event_id}", summary="Withdraw an event: 409 with the current version when it changed since based_on")
+@router.delete("/api/v1/events/{event_id}", summary="Withdraw an event: 409 with the current version if it changed since based_on")
 def event_delete(
     event_id: str, register: RegisterDep, principal: EditorDep,
     based_on: Annotated[int, Query(description="The row_id of the version to withdraw")],
@@ -985,16 +1051,19 @@ def _api_retract(register: Register, kind: Kind, key, based_on: int, principal: 
 def memberships_json(request: Request, register: RegisterDep, principal: StaffDep, person_id: str | None = None,
                      organisation_id: str | None = None, known_at: KnownAt = None, page_number: PageNumber = 1):
     table = RECORD_TABLES["memberships"]
-    conditions = [table.c[column] == value for column, value in (("person_id", person_id), ("organisation_id", organisation_id)) if value]
-    return {"ok": True, **_list(request, register, MEMBERSHIPS, principal, q=None, page_number=page_number, known_at=known_at,
-                                conditions=conditions)}
+    wanted = (("person_id", person_id), ("organisation_id", organisation_id))
+    conditions = [table.c[column] == value for column, value in wanted if value]
+    listed = _list(request, register, MEMBERSHIPS, principal, q=None, page_number=page_number, known_at=known_at,
+                   conditions=conditions)
+    return {"ok": True, **listed}
 
 
 MembershipUpdate = _api_model(MEMBERSHIPS, update=True)
 
 
 @router.put("/api/v1/memberships/{person_id}/{organisation_id}", summary="Change a person's role in an organisation")
-def membership_update(person_id: str, organisation_id: str, body: MembershipUpdate, register: RegisterDep, principal: EditorDep):
+def membership_update(person_id: str, organisation_id: str, body: MembershipUpdate, register: RegisterDep,
+                      principal: EditorDep):
     current = register.get("memberships", (person_id, organisation_id))
     return _api_write(register, MEMBERSHIPS, principal, body, cells_of(MEMBERSHIPS, current), body.based_on)
 
