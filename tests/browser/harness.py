@@ -48,6 +48,11 @@ KNOWN_PERSONS = [
     # Behind bars and recognised, but without consent to be named: counted, never listed in public.
     {"person_id": "known-3", "name": "Withheld Prisoner", "name_ru": "Скрытый Заключённый", "gender": "m",
      "region": "Homiel region", "public": "false"},
+    # Behind bars until a test records their release: through the event form, and through intake.
+    {"person_id": "known-4", "name": "Уладзімір Кавалёў", "name_be": "Уладзімір Кавалёў", "name_en": "Uladzimir Kavaliou",
+     "gender": "m", "region": "Viciebsk region", "public": "true"},
+    {"person_id": "known-5", "name": "Ihar Barysevich", "name_be": "Ігар Барысевіч", "name_ru": "Игорь Борисевич",
+     "name_en": "Ihar Barysevich", "gender": "m", "region": "Viciebsk region", "public": "true"},
 ]
 KNOWN_EVENTS = [
     {"event_id": "known-e1", "person_id": "known-1", "type": "detained", "date": "2020-05-29", "place": "Hrodna"},
@@ -58,6 +63,11 @@ KNOWN_EVENTS = [
     {"event_id": "known-e5", "person_id": "known-2", "type": "recognized", "date": "2020-09-10"},
     {"event_id": "known-e6", "person_id": "known-3", "type": "detained", "date": "2021-01-10", "place": "Homiel"},
     {"event_id": "known-e7", "person_id": "known-3", "type": "recognized", "date": "2021-02-01"},
+    {"event_id": "known-e8", "person_id": "known-4", "type": "detained", "date": "2024-11-05", "place": "Viciebsk"},
+    {"event_id": "known-e9", "person_id": "known-4", "type": "recognized", "date": "2024-12-01"},
+    {"event_id": "known-e10", "person_id": "known-5", "type": "detained", "date": "2023-04-12", "place": "Polack"},
+    {"event_id": "known-e11", "person_id": "known-5", "type": "convicted", "date": "2023-10-02", "sentence_months": "30",
+     "sentence_kind": "colony"},
 ]
 
 

@@ -11,6 +11,7 @@ import csv
 import io
 import re
 
+import pytest
 from harness import KNOWN_PERSONS
 from playwright.sync_api import Page, expect
 
@@ -112,3 +113,72 @@ def test_the_public_list_filters_by_region_and_opens_a_person_without_javascript
     expect(page.locator("h1")).to_have_text("Сяргей Ціханоўскі")
     expect(page.locator("ol.timeline")).to_contain_text("216 months")
     expect(page.locator("ol.timeline")).to_contain_text("Viasna: political prisoners")
+
+
+def test_an_event_added_through_its_form_changes_the_status(page: Page):
+    page.goto("/persons/known-4")
+    status = page.locator(".status-line")
+    expect(status).to_contain_text("behind bars")
+    page.get_by_role("link", name="Add an event").click()
+    page.get_by_role("link", name=re.compile(r"^released\b")).click()
+    expect(page.locator("h1")).to_have_text("New event of Уладзімір Кавалёў")
+    page.get_by_label("Date").press_sequentially("2026-02-14")
+    page.get_by_label("Why custody ended").select_option("end_of_term")
+    page.locator("fieldset.sources").get_by_label(re.compile(r"Viasna: political prisoners")).check()
+    page.get_by_role("button", name="Add", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/persons/known-4$"))
+    expect(status).to_contain_text("released")
+    expect(status).not_to_contain_text("behind bars")
+    released = page.locator("ol.timeline li.event-released")
+    expect(released).to_contain_text("Feb 14, 2026")
+    expect(released).to_contain_text("end of term")
+    expect(released).to_contain_text("Viasna: political prisoners")
+
+
+INTAKE_TEXT = (
+    "Minsk, 3 March 2026. Human rights defenders report that Ihar Barysevich was released from the penal colony "
+    "in Navapolacak on Monday after serving his full sentence. At least 1,100 political prisoners remain behind bars."
+)
+
+
+# Chromium sends `Origin: null` (with `Sec-Fetch-Site: same-origin`) when it posts a form of a page served with
+# `Referrer-Policy: no-referrer`, as every page here is; check_same_origin (views/packages.py) refuses that.
+ORIGIN_NULL_REFUSED = pytest.mark.xfail(strict=True, reason=(
+    "a same-origin form post from Chromium carries Origin: null and is refused as from another site; "
+    "remove this mark once check_same_origin trusts Sec-Fetch-Site: same-origin"))
+
+
+@ORIGIN_NULL_REFUSED
+def test_an_intake_goes_from_a_pasted_text_to_an_accepted_record(page: Page):
+    page.goto("/persons/known-5")
+    expect(page.locator(".status-line")).to_contain_text("behind bars")
+    page.get_by_role("link", name="Intake").first.click()
+    expect(page).to_have_url(re.compile(r"/intake$"))
+    page.get_by_label("Text").fill(INTAKE_TEXT)
+    page.get_by_label("Published on").fill("2026-03-05")
+    page.get_by_label("Title").fill("Released after serving the full term")
+    page.get_by_label("Publisher").fill("Viasna")
+    page.get_by_role("button", name="Extract and review").click()
+    expect(page.locator("h1")).to_have_text("Review the candidates")
+    claim = page.locator("table.claims tbody tr")
+    expect(claim).to_have_count(1)
+    expect(claim).to_contain_text("1,100")
+    candidate = page.locator("fieldset.candidate")
+    expect(candidate).to_have_count(1)
+    expect(candidate.locator("legend")).to_contain_text("Ihar Barysevich was released")
+    expect(candidate.get_by_label("Type")).to_have_value("released")
+    expect(candidate.get_by_label("Date")).to_have_value("2026-03-02")  # "on Monday", before 5 March
+    candidate.get_by_role("radio", name="Accept").check()
+    candidate.locator("label", has=page.locator("strong", has_text="Ihar Barysevich")).first.click()
+    expect(candidate.locator("input[type=radio][value=known-5]")).to_be_checked()
+    page.get_by_role("button", name="Record the accepted events").click()
+    expect(page.locator("h1")).to_have_text("Recorded")
+    expect(page.locator("section.recorded")).to_contain_text("Released after serving the full term")
+    now = page.locator("section.recorded table.compact tr", has_text="Ihar Barysevich")
+    expect(now).to_contain_text("released")
+    now.get_by_role("link", name="Ihar Barysevich").click()
+    expect(page).to_have_url(re.compile(r"/persons/known-5$"))
+    expect(page.locator(".status-line")).to_contain_text("released")
+    released = page.locator("ol.timeline li.event-released")
+    expect(released).to_contain_text("Mar 2, 2026")
+    expect(released).to_contain_text("Released after serving the full term")
