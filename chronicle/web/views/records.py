@@ -96,6 +96,7 @@ HIDDEN_COLUMNS = {"digest", "person_key", "day"}
 SOURCE_CHOICES = 200  # recently recorded sources offered in an event form (besides the person's own)
 CHOICES_LIMIT = 2000  # cases and organisations offered in a form's list of suggestions
 WEB_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # ids typed here: they go into page addresses
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # NUL (PostgreSQL refuses it) and halves of surrogate pairs
 
 
 def N_(message: str) -> str:
@@ -312,6 +313,9 @@ def check(kind: Kind, cells: dict[str, str], *, new_key: bool = False) -> dict[s
     """The stored values of these cells; FieldProblems naming every field at fault."""
     values, errors = parse_row_all(kind.resource, cells)
     problems = {error.column: _bare(error) for error in errors}
+    for name, cell in cells.items():
+        if cell and UNSTORABLE.search(cell):
+            problems[name] = "holds a character that cannot be stored (a NUL, or half of a surrogate pair)"
     if kind.resource == "events" and problems.get("source_ids") == "must not be empty":
         problems["source_ids"] = "every event must cite at least one source: tick one, give its id, or cite a new one"
     if new_key and kind.key not in problems and not WEB_ID.fullmatch(cells[kind.key]):
