@@ -11,7 +11,6 @@ import csv
 import io
 import re
 
-import pytest
 from harness import KNOWN_PERSONS
 from playwright.sync_api import Page, expect
 
@@ -141,14 +140,6 @@ INTAKE_TEXT = (
 )
 
 
-# Chromium sends `Origin: null` (with `Sec-Fetch-Site: same-origin`) when it posts a form of a page served with
-# `Referrer-Policy: no-referrer`, as every page here is; check_same_origin (views/packages.py) refuses that.
-ORIGIN_NULL_REFUSED = pytest.mark.xfail(strict=True, reason=(
-    "a same-origin form post from Chromium carries Origin: null and is refused as from another site; "
-    "remove this mark once check_same_origin trusts Sec-Fetch-Site: same-origin"))
-
-
-@ORIGIN_NULL_REFUSED
 def test_an_intake_goes_from_a_pasted_text_to_an_accepted_record(page: Page):
     page.goto("/persons/known-5")
     expect(page.locator(".status-line")).to_contain_text("behind bars")
