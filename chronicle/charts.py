@@ -274,6 +274,8 @@ def category_chart(
     # Room at the right for the number written after the longest bar.
     x["scale"] = {"domain": [0, max(1, max(counts.values()) * 1.08)], "nice": True}
     x["axis"]["grid"] = True
+    if max(counts.values()) <= 10:  # whole numbers only: the padded domain would otherwise get ticks 0, 0.2, ... shown as 0 0 0 1 1
+        x["axis"]["values"] = list(range(max(counts.values()) + 1))
     spec["encoding"] = {"y": y, "x": x}
     spec["layer"] = [
         {
