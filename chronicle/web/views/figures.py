@@ -118,6 +118,7 @@ def headline_charts(figures: Figures, cache: ChartCache, as_of: date, known_at: 
 def dashboard_context(figures: Figures, as_of: date, known_at: datetime | None) -> dict[str, Any]:
     stock = figures.stock(as_of, known_at=known_at)
     start, end = month_of(as_of)
+    end = min(end, as_of)  # the month up to the chosen day: nothing after it has happened yet
     flow = figures.flow(start, end, known_at=known_at)
     return {
         "as_of": as_of.isoformat(),
