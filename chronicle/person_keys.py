@@ -46,7 +46,8 @@ def key_of(connection: Connection, person_id: str) -> int:
     """The key of one person id, created if needed, inside the caller's transaction."""
     key = connection.execute(select(person_keys.c.person_key).where(person_keys.c.person_id == person_id)).scalar()
     if key is None:
-        key = (connection.execute(select(func.max(person_keys.c.person_key))).scalar() or -1) + 1
+        largest = connection.execute(select(func.max(person_keys.c.person_key))).scalar()
+        key = 0 if largest is None else largest + 1  # not `largest or -1`: the largest key may be 0
         connection.execute(person_keys.insert().values(person_id=person_id, person_key=key))
     return key
 

@@ -410,8 +410,6 @@ def test_a_form_sent_from_another_site_is_refused(register: Database, staff: Tes
     assert own.status_code == 303
 
 
-@pytest.mark.xfail(strict=True, reason="chronicle/person_keys.py key_of: `max(...) or -1` takes a largest key of 0 "
-                   "for none, so the second person of an empty register gets key 0 again (UNIQUE fails, 500)")
 def test_persons_are_added_to_an_empty_register(database: Database):
     client = TestClient(create_app(database, WebSettings(local_operator=True)), raise_server_exceptions=False)
     added = [client.post("/persons/new", data={"name": f"Person {number}"}, follow_redirects=False) for number in range(3)]

@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from chronicle import audit
 from chronicle.dates import parse_timestamp
 from chronicle.errors import InputError, NotFoundError
 from chronicle.merging import merged_away
@@ -138,8 +139,11 @@ def persons_json(
     sort: SortQuery = "name",
     page_number: Annotated[int, Query(alias="page", ge=1, le=1_000_000)] = 1,
 ):
+    public_view = not principal.may(READ_INTERNAL)
+    if public_view:  # the public index: only publishable events, names of non-public persons withheld
+        index = request.app.state.public_index
     context = list_context(
-        index, page_size=request.app.state.settings.page_size, public_view=not principal.may(READ_INTERNAL), q=q,
+        index, page_size=request.app.state.settings.page_size, public_view=public_view, q=q,
         status=status, category=category, region=region, case=case, organisation=organisation, recognized=recognized,
         political_prisoners=political_prisoners, sort=sort, page_number=page_number,
     )
@@ -196,6 +200,29 @@ def person_details(register: Register, person_id: str, *, known_at: datetime | N
     }
 
 
+def withhold_names(details: dict[str, Any], redactor) -> dict[str, Any]:
+    """Free text of a public person's details without the names of non-public persons."""
+    for event in details["events"]:
+        for key in ("place", "destination"):
+            event[key] = redactor.redact(event.get(key))
+        for source in event["sources"]:
+            source["title"] = redactor.redact(source["title"])
+            source["publisher"] = redactor.redact(source.get("publisher"))
+    for case in details["cases"]:
+        case["name"] = redactor.redact(case["name"])
+    return details
+
+
+def audit_restricted_read(register: Register, details: dict[str, Any], view: str) -> None:
+    """One audit entry when a person's details show restricted notes or restricted sources (their ids, never their text)."""
+    person = details["person"]
+    shown = sorted({source["source_id"] for event in details["events"] for source in event["sources"] if source["restricted"]})
+    if person.get("restricted_notes") or shown:
+        facts = {"view": view, "restricted_notes": bool(person.get("restricted_notes")), "restricted_sources": shown,
+                 "known_at": details["known_at"]}
+        audit.record_event(register.database, "read_restricted", resource="persons", key=person["person_id"], details=facts)
+
+
 def _known_at(text: str | None) -> datetime | None:
     if not text:
         return None
@@ -223,6 +250,7 @@ def person_page(
         if kept is None:
             raise
         return redirect(f"/persons/{quote(kept, safe='')}?merged_from={quote(person_id, safe='')}")
+    audit_restricted_read(register, details, "person page")
     details.update(merged=merged, unmerged=unmerged, merged_from=merged_from)
     details["history"] = [
         {"recorded_at": row["recorded_at"], "retracted_at": row["retracted_at"]} for row in register.history("persons", person_id)
@@ -233,14 +261,20 @@ def person_page(
 
 @router.get("/api/v1/persons/{person_id}", summary="A person with the derived status and the timeline")
 def person_json(
+    request: Request,
     person_id: str,
     register: RegisterDep,
     principal: Annotated[Principal, Depends(public)],
     known_at: Annotated[str | None, Query(description="The record as known then: a day or an ISO 8601 moment")] = None,
 ):
     public_view = not principal.may(READ_INTERNAL)
-    details = person_details(
-        register, person_id, known_at=None if public_view else _known_at(known_at), public_view=public_view,
-        restricted=principal.may(READ_RESTRICTED),
-    )
+    if public_view:
+        index = request.app.state.public_index
+        if index.get(person_id) is None:
+            raise NotFoundError(f"no person {person_id!r}")
+        details = withhold_names(person_details(register, person_id, known_at=None, public_view=True, restricted=False), index.redactor())
+    else:
+        details = person_details(register, person_id, known_at=_known_at(known_at), public_view=False,
+                                 restricted=principal.may(READ_RESTRICTED))
+        audit_restricted_read(register, details, "person api")
     return {"ok": True, **details}

@@ -13,7 +13,7 @@ import tempfile
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -30,7 +30,7 @@ from chronicle.web.deps import FiguresDep, RegisterDep
 from chronicle.web.i18n import LANGUAGES
 from chronicle.web.rendering import page
 from chronicle.web.views.figures import chart_cache, dashboard_context, headline_charts
-from chronicle.web.views.persons import list_context, person_details
+from chronicle.web.views.persons import list_context, person_details, withhold_names
 
 router = APIRouter()
 
@@ -74,25 +74,12 @@ def prisoners(
     return page(request, "public/prisoners.html", context)
 
 
-def _withhold(details: dict[str, Any], redactor) -> dict[str, Any]:
-    """Free text of a public person page without the names of non-public persons."""
-    for event in details["events"]:
-        for key in ("place", "destination"):
-            event[key] = redactor.redact(event.get(key))
-        for source in event["sources"]:
-            source["title"] = redactor.redact(source["title"])
-            source["publisher"] = redactor.redact(source.get("publisher"))
-    for case in details["cases"]:
-        case["name"] = redactor.redact(case["name"])
-    return details
-
-
 @router.get("/public/prisoners/{person_id}", summary="A public person page")
 def prisoner(request: Request, person_id: str, register: RegisterDep, index: PublicIndexDep, principal: PublicDep):
     if index.get(person_id) is None:
         raise NotFoundError(f"no person {person_id!r} on the public list")
     details = person_details(register, person_id, known_at=None, public_view=True, restricted=False)
-    return page(request, "public/person.html", _withhold(details, index.redactor()))
+    return page(request, "public/person.html", withhold_names(details, index.redactor()))
 
 
 _open_data_lock = threading.Lock()
