@@ -80,7 +80,7 @@ def registers(draw):
     some_hidden = next(iter(hidden_names.values()))
     events.append({"event_id": "leak-place", "person_id": "p0", "type": "transferred", "date": "2024-06-01",
                    "place": f"cell with {some_hidden}", "source_ids": "open"})
-    cases.append({"case_id": "c1", "name": f"Case of {some_hidden}", "opened": "2024-01", "description": secret()})
+    cases.append({"case_id": "c1", "name": f"Case of {some_hidden}", "opened": "2024-01", "description": f"Around {some_hidden}"})
     events.append({"event_id": "leak-case", "person_id": "p0", "type": "charged", "date": "2024-06-02", "case_id": "c1",
                    "charges": "342", "source_ids": "open"})
     sources.append({"source_id": "open2", "title": f"Interview with {some_hidden}", "publisher": "Nasha Niva",
