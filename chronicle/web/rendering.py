@@ -39,6 +39,8 @@ def make_templates() -> Jinja2Templates:
     environment.filters["number"] = i18n.format_number
     environment.filters["day"] = i18n.format_partial_date
     environment.filters["words"] = lambda value: str(value or "").replace("_", " ")
+    # A word of the vocabulary (a category, an event type, a status) in the reader's language.
+    environment.filters["term"] = lambda value: i18n.gettext_(str(value or "").replace("_", " "))
     environment.filters["svg_data"] = lambda svg: "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
     environment.globals["languages"] = i18n.LANGUAGES
     environment.globals["query"] = query_string
