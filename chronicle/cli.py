@@ -634,15 +634,21 @@ def match_command(
     threshold: Annotated[Optional[float], typer.Option("--threshold", help="Match probability at which two records are linked (0 to 1). Default 0.9.")] = None,
     as_csv: Annotated[bool, typer.Option("--csv", help="Print record_id,cluster_id as CSV (the default).")] = False,
     as_json: JsonOption = False,
+    engine: Annotated[str, typer.Option("--engine", help="duckdb (in this process) or spark (Splink on Spark, for millions of records; needs pip install 'chronicle[spark]').")] = "duckdb",
+    spark_master: Annotated[Optional[str], typer.Option("--spark-master", help="With --engine spark: the Spark master URL (spark://host:7077, yarn, k8s://..., local[4]). Default: the cluster of spark-submit, else a local Spark on 2 cores.")] = None,
 ) -> None:
-    """Cluster name records that denote the same person, across scripts and spellings (Splink on DuckDB).
+    """Cluster name records that denote the same person, across scripts and spellings (Splink on DuckDB or Spark).
 
     Every input row gets a cluster_id: the smallest record_id of its cluster.
+    Both engines run the same comparisons; Spark is for inputs too large for
+    one machine (see docs/matching.md, "On Spark").
 
     Example:
         chronicle match names.csv --threshold 0.9 --json
+        chronicle match names.csv --engine spark --spark-master spark://10.0.0.5:7077
     """
     from chronicle.matching import (
+        ENGINES,
         MatchSettings,
         clusters_json,
         match_records,
@@ -652,11 +658,15 @@ def match_command(
 
     if as_csv and as_json:
         raise typer.BadParameter("give --csv or --json, not both")
+    if engine not in ENGINES:
+        raise typer.BadParameter(f"{engine!r} is not an engine: use {' or '.join(ENGINES)}", param_hint="--engine")
+    if spark_master is not None and engine != "spark":
+        raise typer.BadParameter("--spark-master goes with --engine spark", param_hint="--spark-master")
     with refusals():
         records = read_match_csv(file)
         settings = MatchSettings() if threshold is None else MatchSettings(threshold=threshold)
-        with working(f"Matching {len(records):,} records"):
-            clusters = match_records(records, settings)
+        with working(f"Matching {len(records):,} records" + (" on Spark" if engine == "spark" else "")):
+            clusters = match_records(records, settings, engine=engine, spark=spark_master)
     if as_json:
         print(clusters_json(clusters))
     else:

@@ -43,6 +43,11 @@ The pipeline:
 
 `MatchSettings(model="plain")` is the baseline the benchmark compares with:
 Jaro-Winkler on the raw name strings and an exact birth date.
+
+`engine="spark"` runs the same settings on Splink's Spark backend, on a
+local Spark or a cluster (`spark_session`): the settings' SQL is written
+once, in DuckDB SQL, and `engine_sql` translates it (docs/matching.md, "On
+Spark").
 """
 
 from __future__ import annotations
@@ -50,9 +55,13 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import os
 import re
+import sys
 import tempfile
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -476,19 +485,25 @@ MAX_PRIOR = 0.02
 take a third of all pairs for matches, and a namesake would join on the name alone."""
 
 
-def splink_settings(settings: MatchSettings, record_count: int) -> dict[str, Any]:
-    """The Splink 5 settings dictionary for a dedupe of `record_count` records."""
+def splink_settings(settings: MatchSettings, record_count: int, engine: str = "duckdb") -> dict[str, Any]:
+    """The Splink 5 settings dictionary for a dedupe of `record_count` records, in the SQL of `engine`."""
     prior = (settings.records_per_person - 1) / max(record_count - 1, 1)
     return {
         "link_type": "dedupe_only",
         "unique_id_column_name": "unique_id",
         "probability_two_random_records_match": min(max(prior, 1e-9), MAX_PRIOR),
         "comparisons": [
-            {"output_column_name": name, "comparison_description": name, "comparison_levels": levels}
+            {
+                "output_column_name": name,
+                "comparison_description": name,
+                "comparison_levels": [
+                    {**level, "sql_condition": engine_sql(level["sql_condition"], engine)} for level in levels
+                ],
+            }
             for name, levels in settings.effective_levels().items()
         ],
         "blocking_rules_to_generate_predictions": [
-            {"blocking_rule": rule, "sql_dialect": "duckdb"} for rule in settings.effective_blocking()
+            {"blocking_rule": engine_sql(rule, engine), "sql_dialect": engine} for rule in settings.effective_blocking()
         ],
         "retain_matching_columns": False,
         "retain_intermediate_calculation_columns": False,
@@ -496,56 +511,296 @@ def splink_settings(settings: MatchSettings, record_count: int) -> dict[str, Any
 
 
 # --------------------------------------------------------------------------
+# Engines: DuckDB on this machine, Spark on a cluster
+
+ENGINES = ("duckdb", "spark")
+DEFAULT_SPARK_MASTER = "local[2]"
+SPARK_JARO_WINKLER = "chronicle_jaro_winkler"
+"""The Spark SQL function `engine_sql` writes for DuckDB's jaro_winkler_similarity (see `register_spark_functions`)."""
+
+
+def engine_sql(sql: str, engine: str) -> str:
+    """One condition of the settings, written in DuckDB SQL, in the SQL of `engine`.
+
+    This is the one place where the engines differ. For Spark the condition
+    is translated by sqlglot (the library Splink translates with), except for
+    two functions: Jaro-Winkler becomes `SPARK_JARO_WINKLER`, which computes
+    what DuckDB's does, and list overlap becomes arrays_overlap (sqlglot
+    writes `&&`, which Spark SQL does not have).
+    """
+    if engine == "duckdb" or sql.strip().upper() == "ELSE":
+        return sql
+    import sqlglot
+    from sqlglot import exp
+
+    def spark_function(node):
+        if isinstance(node, exp.JarowinklerSimilarity):
+            return exp.Anonymous(this=SPARK_JARO_WINKLER, expressions=[node.this, node.expression])
+        if isinstance(node, exp.ArrayOverlaps):
+            return exp.Anonymous(this="arrays_overlap", expressions=[node.this, node.expression])
+        return node
+
+    try:
+        tree = sqlglot.parse_one(sql, read="duckdb")
+    except sqlglot.errors.ParseError as error:
+        reason = error.errors[0]["description"] if error.errors else str(error)
+        raise InputError(f"the matching condition {sql!r} is not DuckDB SQL that sqlglot can read: {reason}") from None
+    return tree.transform(spark_function).sql(dialect="spark")
+
+
+def _require_pyspark() -> None:
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        raise InputError("the spark engine needs pyspark, which is not installed: pip install 'chronicle[spark]'") from None
+
+
+def _local_master(master: str) -> bool:
+    return master == "local" or master.startswith("local[")
+
+
+_SPARK_LOG_CONFIG = """\
+rootLogger.level = error
+rootLogger.appenderRef.stderr.ref = console
+appender.console.type = Console
+appender.console.name = console
+appender.console.target = SYSTEM_ERR
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = %d{HH:mm:ss} %p %c{1}: %m%n
+logger.repl.name = org.apache.spark.api.python.PythonGatewayServer
+logger.repl.level = error
+"""
+"""Spark's log settings for a new session: errors only (the gateway's logger too, or it announces its level)."""
+
+
+@contextmanager
+def spark_session(spark: Any = None) -> Iterator[Any]:
+    """The SparkSession to match on, as a context.
+
+    `spark` may be a SparkSession (a real cluster's, used as it is and left
+    running), a master URL for a new session (`local[4]`, `spark://host:7077`,
+    `yarn`, `k8s://...`), or None: the session already running in this
+    process (under spark-submit, the one it configured), else a new local one
+    on `DEFAULT_SPARK_MASTER`. A new session keeps its files (spills, log
+    settings, warehouse) in a private temporary folder, has no web UI,
+    listens on 127.0.0.1 when local, logs only errors, and is stopped and
+    its folder removed afterwards.
+    """
+    _require_pyspark()
+    from pyspark.sql import SparkSession
+
+    connect = ("Spark Connect (sc://, SPARK_REMOTE) is not supported by Splink's Spark backend: "
+               "give a master URL such as spark://host:7077, yarn or local[4]")
+    if spark is not None and not isinstance(spark, str):
+        if getattr(spark, "_jsc", None) is None:  # a Spark Connect session has no JVM context
+            raise InputError(connect)
+        yield spark
+        return
+    master = spark
+    if (master or "").startswith("sc://") or (master is None and os.environ.get("SPARK_REMOTE")):
+        raise InputError(connect)
+    running = SparkSession.getActiveSession()
+    if running is not None:
+        if master is not None and running.sparkContext.master != master:
+            raise InputError(f"a Spark session on {running.sparkContext.master} is already running in this process, "
+                             f"so no new one on {master} can start")
+        yield running
+        return
+    submitted = master is None and "PYSPARK_GATEWAY_PORT" in os.environ  # started by spark-submit: its settings hold
+    master = master or DEFAULT_SPARK_MASTER
+    with tempfile.TemporaryDirectory(prefix="chronicle-spark-", ignore_cleanup_errors=True) as folder:
+        session = _new_spark_session(Path(folder), None if submitted else master)
+        try:
+            yield session
+        finally:
+            session.stop()
+
+
+def _new_spark_session(folder: Path, master: str | None):
+    from pyspark.sql import SparkSession
+
+    log_config = folder / "log4j2.properties"
+    log_config.write_text(_SPARK_LOG_CONFIG, encoding="utf-8")
+    builder = SparkSession.builder.appName("chronicle match")
+    local = master is not None and _local_master(master)
+    options = {
+        "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
+        "spark.sql.shuffle.partitions": "4",
+        "spark.default.parallelism": "4",
+        "spark.sql.execution.arrow.pyspark.enabled": "true",
+        "spark.sql.warehouse.dir": str(folder / "warehouse"),
+    }
+    if master is not None:
+        builder = builder.master(master)
+        options["spark.driver.extraJavaOptions"] = f"-Dlog4j2.configurationFile={log_config.as_uri()}"
+    if local:
+        options.update({
+            "spark.local.dir": str(folder / "local"),
+            "spark.driver.bindAddress": "127.0.0.1",
+            "spark.driver.host": "127.0.0.1",
+        })
+    for key, value in options.items():
+        builder = builder.config(key, value)
+    # Python workers of a local Spark run this interpreter (with pandas and rapidfuzz); the context reads
+    # PYSPARK_PYTHON once, when it starts.
+    python = os.environ.get("PYSPARK_PYTHON")
+    if local and python is None:
+        os.environ["PYSPARK_PYTHON"] = sys.executable
+    try:
+        session = builder.getOrCreate()
+    finally:
+        if local and python is None:
+            os.environ.pop("PYSPARK_PYTHON", None)
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+def _jaro_winkler_udf():
+    """A vectorised Spark function equal to DuckDB's jaro_winkler_similarity (rapidfuzz's algorithm, which
+    DuckDB's is taken from); None when either side is None.
+
+    Made in a closure so that Spark ships the function itself to the executors: they need pandas, pyarrow and
+    rapidfuzz, not chronicle.
+    """
+    import pandas as pd
+    from pyspark.sql.functions import pandas_udf
+    from pyspark.sql.types import DoubleType
+
+    def jaro_winkler(left, right):
+        import pandas as pd
+        from rapidfuzz.distance import JaroWinkler
+
+        scores = [
+            None if a is None or b is None else JaroWinkler.similarity(a, b) for a, b in zip(left, right, strict=True)
+        ]
+        return pd.Series(pd.array(scores, dtype="Float64"), index=left.index)
+
+    jaro_winkler.__annotations__ = {"left": pd.Series, "right": pd.Series, "return": pd.Series}
+    return pandas_udf(jaro_winkler, DoubleType())
+
+
+def register_spark_functions(session) -> None:
+    """Register on `session` the functions `engine_sql` writes (`SPARK_JARO_WINKLER`), for running the settings'
+    SQL by hand; matching on Spark does it itself."""
+    session.udf.register(SPARK_JARO_WINKLER, _jaro_winkler_udf())
+
+
+def _splink_views(session) -> set[str]:
+    return {row.tableName for row in session.sql("SHOW TABLES LIKE '__splink__*'").collect() if row.isTemporary}
+
+
+def _spark_api(session):
+    """Splink's Spark backend on `session`: intermediate tables are written as parquet into the session's
+    checkpoint folder when it has one (on a cluster, set it to shared storage), otherwise persisted (in
+    memory, spilling to the local folders: a new local session's are in its private folder)."""
+    from splink import SparkAPI
+
+    has_folder = not session.sparkContext._jsc.sc().getCheckpointDir().isEmpty()
+    register_spark_functions(session)
+    return SparkAPI(spark_session=session, break_lineage_method="parquet" if has_folder else "persist",
+                    register_udfs_automatically=False)
+
+
+# --------------------------------------------------------------------------
 # Matching
 
 
-def match_records(records: list[dict[str, Any]], settings: MatchSettings | None = None, engine: str = "duckdb") -> list[dict[str, str]]:
+def match_records(
+    records: list[dict[str, Any]], settings: MatchSettings | None = None, engine: str = "duckdb", spark: Any = None
+) -> list[dict[str, str]]:
     """A cluster id for every record, in the order of the input: `[{"record_id", "cluster_id"}]`.
 
     Records need `record_id` and `name`; `birth_date`, `gender` and `region`
-    may be missing or None. Record ids must be distinct. Only the DuckDB
-    engine exists so far.
+    may be missing or None. Record ids must be distinct. `engine` is "duckdb"
+    (in this process) or "spark" (Splink's Spark backend; `spark` is a
+    SparkSession, a master URL or None, see `spark_session`). The two run
+    the same settings and give the same clusters, except where u is
+    estimated from random pairs (from `train_min_records` records on), which
+    each engine samples its own way.
     """
     settings = settings or MatchSettings()
-    if engine != "duckdb":
-        raise InputError(f"the {engine!r} engine is not available: only duckdb is")
+    _check_engine(engine)
     ids = [str(record["record_id"]) for record in records]
     if len(set(ids)) != len(ids):
         raise InputError("record ids must be distinct")
     if not records:
         return []
-    edges = predict_pairs(records, settings, threshold=settings.threshold) if len(records) > 1 else []
+    edges = []
+    if len(records) > 1:
+        edges = predict_pairs(records, settings, threshold=settings.threshold, engine=engine, spark=spark)
     return clusters_from_edges(ids, [(a, b) for a, b, _ in edges])
 
 
-def predict_pairs(records: list[dict[str, Any]], settings: MatchSettings, threshold: float | None = None) -> list[tuple[str, str, float]]:
-    """The scored pairs (record id, record id, match probability) at or above `threshold`."""
-    import duckdb
+def _check_engine(engine: str) -> None:
+    if engine not in ENGINES:
+        raise InputError(f"unknown matching engine {engine!r}: use {' or '.join(ENGINES)}")
+    if engine == "spark":
+        _require_pyspark()
+
+
+PREPARED_COLUMNS = {
+    "unique_id": "string", "sn": "string", "sn4": "string", "gg": "string", "gk": "string", "g_known": "boolean",
+    "pk": "string", "tk": "string", "byear": "bigint", "bmonth": "bigint", "bday": "bigint", "sex": "string",
+    "reg": "string", "raw_name": "string", "raw_birth": "string", "raw_region": "string",
+}
+"""The columns of `prepare_record` and their SQL types, as both engines receive them."""
+
+
+def _prepared_frame(records: list[dict[str, Any]]):
     import pandas as pd
+
+    prepared = pd.DataFrame([prepare_record(record) for record in records], columns=list(PREPARED_COLUMNS))
+    for column, kind in PREPARED_COLUMNS.items():
+        if kind == "bigint":
+            prepared[column] = prepared[column].astype("Int64")
+        elif kind == "boolean":
+            prepared[column] = prepared[column].astype(bool)
+        else:
+            prepared[column] = prepared[column].astype(object).where(prepared[column].notna(), None)
+    return prepared
+
+
+def predict_pairs(
+    records: list[dict[str, Any]],
+    settings: MatchSettings,
+    threshold: float | None = None,
+    engine: str = "duckdb",
+    spark: Any = None,
+) -> list[tuple[str, str, float]]:
+    """The scored pairs (record id, record id, match probability) at or above `threshold`."""
+    _check_engine(engine)
+    prepared = _prepared_frame(records)
+    if engine == "spark":
+        with spark_session(spark) as session:
+            before = _splink_views(session)
+            try:
+                schema = ", ".join(f"{column} {kind}" for column, kind in PREPARED_COLUMNS.items())
+                table = session.createDataFrame(prepared.astype(object).where(prepared.notna(), None), schema=schema)
+                return _predict(_spark_api(session), table, settings, len(records), threshold, engine)
+            finally:  # the session outlives the match: drop (and uncache) the tables Splink made in it
+                for name in _splink_views(session) - before:
+                    session.catalog.dropTempView(name)
+    import duckdb
     from splink import DuckDBAPI
 
-    prepared = pd.DataFrame([prepare_record(record) for record in records])
-    for column in ("byear", "bmonth", "bday"):
-        prepared[column] = prepared[column].astype("Int64")
-    prepared["g_known"] = prepared["g_known"].astype(bool)
-    for column in ("sn", "sn4", "gg", "gk", "pk", "tk", "sex", "reg", "raw_name", "raw_birth", "raw_region"):
-        prepared[column] = prepared[column].astype(object).where(prepared[column].notna(), None)
     # DuckDB spills what does not fit in memory to disk: into a private temporary folder, removed afterwards,
     # never into the working folder (its default), where a large match would leave gigabytes behind.
     with tempfile.TemporaryDirectory(prefix="chronicle-match-") as spill:
         connection = duckdb.connect(":memory:", config={"temp_directory": spill})
         try:
-            return _predict(DuckDBAPI(connection), prepared, settings, len(records), threshold)
+            return _predict(DuckDBAPI(connection), prepared, settings, len(records), threshold, engine)
         finally:
             connection.close()
 
 
-def _predict(db_api, prepared, settings: MatchSettings, count: int, threshold: float | None) -> list[tuple[str, str, float]]:
+def _predict(
+    db_api, table, settings: MatchSettings, count: int, threshold: float | None, engine: str
+) -> list[tuple[str, str, float]]:
     from splink import Linker
 
-    frame = db_api.register(prepared, dataset_display_name="records")
-    linker = Linker(frame, splink_settings(settings, count), log_level=None)
     _quiet_splink()
+    linker = Linker(db_api.register(table), splink_settings(settings, count, engine), log_level=None)
     training = settings.training
     if training == "auto":
         training = "u" if count >= settings.train_min_records else "fixed"
@@ -558,10 +813,10 @@ def _predict(db_api, prepared, settings: MatchSettings, count: int, threshold: f
         except Exception as error:  # noqa: BLE001 -- EM may fail to find pairs or diverge on odd input: keep the fixed m
             logging.getLogger(__name__).warning("EM did not run (%s); the fixed m probabilities are used", error)
     predictions = linker.inference.predict(threshold_match_probability=threshold)
-    table = predictions.as_pandas_dataframe()
+    scored = predictions.as_pandas_dataframe()
     return [
         (str(a), str(b), float(p))
-        for a, b, p in zip(table["unique_id_l"], table["unique_id_r"], table["match_probability"], strict=True)
+        for a, b, p in zip(scored["unique_id_l"], scored["unique_id_r"], scored["match_probability"], strict=True)
     ]
 
 
@@ -611,15 +866,19 @@ def clusters_json(clusters: list[dict[str, str]]) -> str:
 
 
 __all__ = [
+    "ENGINES",
     "REGIONS",
     "MatchSettings",
     "clusters_from_edges",
     "clusters_json",
+    "engine_sql",
     "match_records",
     "normalise_gender",
     "normalise_region",
     "predict_pairs",
     "prepare_record",
     "read_match_csv",
+    "register_spark_functions",
+    "spark_session",
     "write_clusters_csv",
 ]

@@ -122,7 +122,7 @@ def test_duplicate_ids_and_unknown_engine_are_refused():
     with pytest.raises(InputError):
         match_records([{"record_id": "1", "name": "A B"}, {"record_id": "1", "name": "C D"}])
     with pytest.raises(InputError):
-        match_records([{"record_id": "1", "name": "A B"}], engine="spark")
+        match_records([{"record_id": "1", "name": "A B"}], engine="hadoop")
 
 
 @pytest.mark.parametrize("code", sorted(REGION_SPELLINGS))
