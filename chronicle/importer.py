@@ -285,7 +285,9 @@ class _Checker:
             self._check_known(path, line, "person_id", "persons", values["person_id"])
             self._check_known(path, line, "organisation_id", "organisations", values["organisation_id"])
         elif name == "events":
-            self._check_known(path, line, "person_id", "persons", values["person_id"])
+            # A withdrawn version is history: it may name a person no longer in the register (merged into another).
+            if values.get("retracted_at") is None:
+                self._check_known(path, line, "person_id", "persons", values["person_id"])
             if values["case_id"] is not None:
                 self._check_known(path, line, "case_id", "cases", values["case_id"])
             for source_id in values["source_ids"]:

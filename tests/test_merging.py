@@ -356,3 +356,24 @@ def test_migration_0004_downgrades_and_upgrades_again(database: Database):
     database.upgrade()
     assert {"merges", "merge_rows", "not_same"} <= set(inspect(database.engine).get_table_names())
     assert database.revision_now() == Database.head_revision()
+
+
+def test_a_full_export_after_a_merge_imports_into_an_empty_register(database: Database, tmp_path: Path):
+    """The withdrawn event versions of the absorbed person name a person no longer in persons.csv: they are history."""
+    from chronicle.exporter import export_package
+    from chronicle.importer import import_package
+
+    register = Register(database)
+    register.record("sources", {"source_id": "s1", "title": "Report", "restricted": "false"})
+    for person_id, name in (("a", "Siarhei Tsikhanouski"), ("b", "Сяргей Ціханоўскі")):
+        register.record("persons", {"person_id": person_id, "name": name, "public": "true"})
+    register.record("events", {"event_id": "e1", "person_id": "b", "type": "detained", "date": "2020-05-29", "source_ids": "s1"})
+    merge_persons(register, "a", "b", by="tester")
+    export_package(database, tmp_path / "full")
+    other = Database.open(str(tmp_path / "other.db"))
+    try:
+        import_package(other, tmp_path / "full")
+        events = Register(other).events_of(["a", "b"])
+        assert [event["event_id"] for event in events["a"]] == ["e1"] and events["b"] == []
+    finally:
+        other.close()
