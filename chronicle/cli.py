@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from chronicle.cli_audit import audit_app
 from chronicle.cli_persons import persons_app
 from chronicle.database import DEFAULT_DATABASE, Database
 from chronicle.errors import ChronicleError, PackageError
@@ -36,6 +37,7 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(persons_app, name="persons")
+app.add_typer(audit_app, name="audit")
 
 err = Console(stderr=True, highlight=False, emoji=False)
 out = Console(highlight=False, emoji=False)
@@ -77,6 +79,10 @@ def main_options(
         chronicle --db register.db import ./package
     """
     context.obj = Settings(database=db or DEFAULT_DATABASE)
+    from chronicle.audit import acting_as, default_actor
+
+    with refusals():  # who the audit log records for this command's writes: CHRONICLE_ACTOR, else the system user
+        context.with_resource(acting_as(default_actor()))
 
 
 def fail(message: str) -> typer.Exit:

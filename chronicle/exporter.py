@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from chronicle import audit
 from chronicle.database import Database
 from chronicle.errors import InputError
 from chronicle.package_format import RESOURCES, write_descriptor
@@ -65,6 +66,9 @@ def export_package(database: Database, destination: Path, *, public: bool = Fals
         with database.reading() as connection:
             _write_files(connection, staging, public, report, progress)
         write_descriptor(staging, [resource.name for resource in RESOURCES], public=public)
+        # Recorded before the package is moved into place: nothing leaves without its entry.
+        details = {"public": public, "destination": str(destination.resolve()), "rows": report.rows}
+        audit.record_event(database, "export", details=details)
         if as_zip:
             _zip_folder(staging, destination)
             shutil.rmtree(staging)

@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select
 
+from chronicle import audit
 from chronicle.database import Database, RowEncoder, bulk_insert
 from chronicle.dates import first_day, utc_now
 from chronicle.errors import PackageError, Problem
@@ -150,9 +151,19 @@ def import_package(database: Database, location: Path, *, progress: Progress | N
         with database.transaction() as connection:
             checker.person_keys.write(connection)
             _write(connection, plans, progress)
+            audit.record(connection, "import", details=_audit_details(location, report), at=report.recorded_at)
         return report
     finally:
         package.close()
+
+
+def _audit_details(location: Path, report: ImportReport) -> dict[str, Any]:
+    """What the import's audit entry says: the package's name and the counts per file, never its content."""
+    return {
+        "package": Path(location).name,
+        "counts": {name: counts.__dict__ for name, counts in report.counts.items()},
+        "warnings": len(report.warnings),
+    }
 
 
 class _Checker:

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from chronicle.audit import Act
 from chronicle.database import Database
 from chronicle.duplicates import Link, PersonIndex
 from chronicle.errors import InputError
@@ -137,8 +138,9 @@ def accept(database: Database, *, source: dict[str, str], events: list[dict[str,
         }
         changes.append(("events", _cells(cells), None))
         created_events.append(event_id)
-    Register(database).record_all(changes)
-    return {"source_id": source_cells["source_id"], "persons": created_persons, "events": created_events}
+    accepted = {"source_id": source_cells["source_id"], "persons": created_persons, "events": created_events}
+    Register(database).record_all(changes, summary=Act("intake_accept", "sources", source_cells["source_id"], accepted))
+    return accepted
 
 
 def _cells(values: dict[str, Any]) -> dict[str, str]:

@@ -33,6 +33,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, select
 
+from chronicle import audit
 from chronicle.database import Database
 from chronicle.dates import format_timestamp, utc_now
 from chronicle.errors import ConflictError, InputError, NotFoundError
@@ -195,6 +196,7 @@ def merge_persons(
         ).inserted_primary_key[0]
         _remember(connection, merge_id, "retracted", retracted)
         _remember(connection, merge_id, "created", created)
+        _audit(connection, "merge", by, now, keep, merge_id=merge_id, kept=keep, absorbed=absorb, retracted=retracted, created=created)
     return Merge(
         merge_id=merge_id, kept=keep, absorbed=absorb, merged_by=by, merged_at=now, note=note,
         retracted=tuple(sorted(retracted)), created=tuple(sorted(created)), differences=differences(kept, absorbed),
@@ -280,6 +282,8 @@ def unmerge(register: Register, merge_id: int | str, *, by: str, now: datetime |
         connection.execute(merges.update().where(merges.c.merge_id == merge_id).values(undone_at=now, undone_by=by))
         _remember(connection, merge_id, "undo_retracted", undo_retracted)
         _remember(connection, merge_id, "undo_created", undo_created)
+        _audit(connection, "unmerge", by, now, merge.kept, merge_id=merge_id, kept=merge.kept, absorbed=merge.absorbed,
+               retracted=undo_retracted, created=undo_created)
     return replace(merge, undone_at=now, undone_by=by)
 
 
@@ -404,7 +408,10 @@ def mark_not_same(
                 f"persons {a} and {b} were already marked not the same by {earlier['decided_by']} "
                 f"at {format_timestamp(earlier['decided_at'])}"
             )
-        connection.execute(not_same.insert().values(person_a=a, person_b=b, decided_by=by, decided_at=now, note=note))
+        decision = connection.execute(
+            not_same.insert().values(person_a=a, person_b=b, decided_by=by, decided_at=now, note=note)
+        ).inserted_primary_key[0]
+        _audit(connection, "not_same", by, now, a, decision_id=decision, persons=[a, b])
     return NotSame(a, b, by, now, note)
 
 
@@ -468,6 +475,18 @@ def _insert_version(connection: Connection, resource: str, values: dict[str, Any
     if "person_key" in table.c:
         content["person_key"] = key_of(connection, content["person_id"])
     return connection.execute(table.insert().values(**content)).inserted_primary_key[0]
+
+
+def _audit(connection: Connection, action: str, by: str, now: datetime, person_id: str, **facts: Any) -> None:
+    """The decision's audit entry, in its transaction: by whom, and the rows it wrote (never the note).
+
+    The entry's actor is `by`; when the process acts for someone else (the
+    command line's user), that one is named as `process_actor`.
+    """
+    details = {key: audit.row_ids(value) if key in ("retracted", "created") else value for key, value in facts.items()}
+    if audit.current_actor() != by:
+        details["process_actor"] = audit.current_actor()
+    audit.record(connection, action, resource="persons", key=person_id, details=details, actor=by, at=now)
 
 
 def _remember(connection: Connection, merge_id: int, step: str, rows: list[tuple[str, int]]) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, String, Table, and_, cast, func, or_, select
 
+from chronicle import audit
 from chronicle.database import Database
 from chronicle.dates import utc_now
 from chronicle.errors import ConflictError, InputError, NotFoundError
@@ -177,15 +178,21 @@ class Register:
         """
         return self.record_all([(resource, cells, based_on)], now=now)[0]
 
-    def record_all(self, changes: list[tuple[str, dict[str, str], int | None]], *, now: datetime | None = None) -> list[dict[str, Any]]:
+    def record_all(
+        self, changes: list[tuple[str, dict[str, str], int | None]], *, now: datetime | None = None, summary: audit.Act | None = None
+    ) -> list[dict[str, Any]]:
         """Record several versions in one transaction, in order: all of them or none.
 
         Each change is (resource, cells, based_on) as for `record`; a later change
-        may refer to a record an earlier one creates.
+        may refer to a record an earlier one creates. Each version gets an audit
+        entry, and `summary` (what the changes were for, e.g. an intake) one more.
         """
         now = now or utc_now()
         with self.database.transaction() as connection:
-            return [_record(connection, resource, cells, based_on, now) for resource, cells, based_on in changes]
+            rows = [_record(connection, resource, cells, based_on, now) for resource, cells, based_on in changes]
+            acts = [_recorded(resource, row, based_on) for (resource, _cells, based_on), row in zip(changes, rows, strict=True)]
+            audit.record_acts(connection, acts + ([summary] if summary else []), at=now)
+            return rows
 
     def retract(self, resource: str, key: str | tuple[str, ...], *, based_on: int, now: datetime | None = None) -> None:
         """Withdraw a record's current version (the record then no longer exists as of now)."""
@@ -198,6 +205,22 @@ class Register:
             if current["row_id"] != based_on:
                 raise ConflictError(f"{resource[:-1]} {key!r} was changed by someone else; reload before retracting")
             connection.execute(table.update().where(table.c.row_id == current["row_id"]).values(retracted_at=now))
+            audit.record_acts(connection, [_audit_act("retract", resource, current, {"row_id": current["row_id"]})], at=now)
+
+
+def _recorded(resource: str, row: dict[str, Any], based_on: int | None) -> audit.Act:
+    """The audit entry of a version written: its row, and the row it supersedes."""
+    return _audit_act("record", resource, row, {"row_id": row["row_id"], "supersedes": based_on})
+
+
+def _audit_act(action: str, resource: str, row: dict[str, Any], details: dict[str, Any]) -> audit.Act:
+    """An entry about one record; its person is named too (an event's, a membership's), for `audit show --record`."""
+    key = tuple(row[column] for column in RECORD_KEYS[resource])
+    if "person_id" in row and resource != "persons":
+        details = {**details, "person_id": row["person_id"]}
+    if len(key) > 1:
+        details = {**details, "key": list(key)}
+    return audit.Act(action, resource, key, details)
 
 
 def _record(connection: Connection, resource: str, cells: dict[str, str], based_on: int | None, now: datetime) -> dict[str, Any]:

@@ -265,3 +265,32 @@ RECORD_KEYS: dict[str, tuple[str, ...]] = {
     "memberships": ("person_id", "organisation_id"),
     "sources": ("source_id",),
 }
+
+# The audit log (chronicle/audit.py, migration 0006): who did what, when. Append-only (triggers refuse UPDATE and
+# DELETE) and hash-chained: each entry's `hash` covers its fields and `previous_hash`, the hash of the entry before it.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("entry_id", Integer, primary_key=True, autoincrement=False),  # 1, 2, 3, ... given out under the head's lock
+    Column("at", UTCDateTime(), nullable=False),
+    Column("actor", String(NAME), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("resource", String(32)),
+    Column("record_key", String(NAME)),
+    Column("details", Text, nullable=False),  # canonical JSON, hashed as stored
+    Column("previous_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False, unique=True),
+)
+Index("ix_audit_log_actor", audit_log.c.actor)
+Index("ix_audit_log_record", audit_log.c.record_key)
+Index("ix_audit_log_at", audit_log.c.at)
+
+# One row: the last entry of the audit log. Writers lock it to append, so the chain stays linear, and
+# `chronicle audit verify` compares it with the log's end, so that removing the last entries shows.
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("head_id", Integer, primary_key=True, autoincrement=False),  # always 1
+    Column("entry_id", Integer, nullable=False),  # 0 while the log is empty
+    Column("hash", String(64), nullable=False),
+)
