@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from fastapi.testclient import TestClient
 from packages import small_register, write_package
 from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import DBAPIError
@@ -29,8 +31,10 @@ from chronicle.intake import accept
 from chronicle.merging import mark_not_same, merge_persons, unmerge
 from chronicle.register import Register
 from chronicle.schema import audit_head, audit_log, metadata
+from chronicle.web.app import WebSettings, create_app
 
 runner = CliRunner()
+RESTRICTED = ("wife's phone", "+375 00 000", "informant contact", "Lawyer's message", "seen by a neighbour")
 
 
 @pytest.fixture
@@ -444,6 +448,83 @@ def test_the_audit_commands_have_help_with_an_example():
     for name in ("verify", "show"):
         result = runner.invoke(app, ["audit", name, "--help"])
         assert result.exit_code == 0 and "Example:" in result.output, name
+
+
+# --------------------------------------------------------------------------
+# The web app: the principal acts; reads of restricted data are entries, one per request
+
+
+@pytest.fixture
+def staff(register: Database) -> TestClient:
+    return TestClient(create_app(register, WebSettings(local_operator=True)))
+
+
+def test_a_write_through_the_web_is_recorded_as_the_signed_in_principal(staff: TestClient, register: Database):
+    answer = staff.post("/api/v1/memberships", json={"person_id": "p4", "organisation_id": "o1", "role": "founder"})
+    assert answer.status_code in (200, 201), answer.text
+    [entry] = logged(register, action="record")
+    assert (entry.actor, entry.resource, entry.record_key) == ("local operator", "memberships", "p4/o1")
+
+
+def test_a_person_page_with_restricted_data_is_one_entry_per_request(staff: TestClient, register: Database):
+    assert staff.get("/persons/p1").status_code == 200
+    assert staff.get("/api/v1/persons/p1").status_code == 200
+    assert staff.get("/persons/p2").status_code == 200  # neither restricted notes nor restricted sources
+    page, api = logged(register, action="read_restricted")
+    assert (page.actor, page.resource, page.record_key) == ("local operator", "persons", "p1")
+    assert page.facts == {"view": "person page", "restricted_notes": True, "restricted_sources": ["s2"], "known_at": None}
+    assert api.facts["view"] == "person api"
+
+
+def test_the_public_reads_no_restricted_data_and_leaves_no_read_entry(register: Database):
+    anonymous = TestClient(create_app(register))
+    assert anonymous.get("/public/prisoners/p1").status_code == 200
+    assert anonymous.get("/api/v1/persons/p1").status_code == 200
+    assert logged(register, action="read_restricted") == []
+
+
+def test_an_explanation_showing_restricted_sources_is_one_entry(staff: TestClient, register: Database):
+    assert staff.get("/explain/behind_bars", params={"as_of": "2021-08-01"}).status_code == 200
+    assert staff.get("/explain/behind_bars.csv", params={"as_of": "2021-08-01"}).status_code == 200
+    page, csv = logged(register, action="read_restricted")
+    assert (page.resource, page.record_key, page.actor) == ("figures", "behind_bars", "local operator")
+    assert page.facts["restricted_sources"] == ["s2"] and page.facts["as_of"] == "2021-08-01"
+    assert csv.facts == page.facts | {"known_at": csv.facts["known_at"]}
+
+
+def test_an_upload_through_the_web_is_an_import_entry_of_the_principal(database: Database, tmp_path: Path):
+    folder = write_package(tmp_path / "package", small_register())
+    archive = tmp_path / "package.zip"
+    with zipfile.ZipFile(archive, "w") as packed:
+        for path in sorted(folder.iterdir()):
+            packed.write(path, path.name)
+    client = TestClient(create_app(database, WebSettings(local_operator=True)))
+    answer = client.post("/packages/import", files={"package": ("register.zip", archive.read_bytes(), "application/zip")})
+    assert answer.status_code == 200, answer.text
+    [entry] = logged(database)
+    assert (entry.action, entry.actor, entry.facts["package"]) == ("import", "local operator", "register.zip")
+
+
+def test_a_download_through_the_web_is_an_export_entry(staff: TestClient, register: Database):
+    assert staff.get("/packages/export.zip").status_code == 200
+    [entry] = logged(register, action="export")
+    assert entry.actor == "local operator" and entry.facts["public"] is False
+
+
+def test_the_log_never_holds_restricted_text(register: Database, staff: TestClient, tmp_path: Path):
+    registry = Register(register)
+    with audit.acting_as("A. Officer"):
+        person = registry.get("persons", "p3")
+        registry.record("persons", {"person_id": "p3", "name": "Hidden Person", "public": "false",
+                                    "restricted_notes": "informant contact, second meeting"}, based_on=person["row_id"])
+        merge_persons(registry, "p1", "p3", by="A. Officer")
+    staff.get("/persons/p1")
+    staff.get("/explain/behind_bars", params={"as_of": "2021-08-01"})
+    export_package(register, tmp_path / "export")
+    stored = json.dumps(raw_log(register), default=str, ensure_ascii=False)
+    assert "read_restricted" in stored and "merge" in stored
+    for marker in RESTRICTED:
+        assert marker not in stored, marker
 
 
 # --------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from chronicle import audit
 from chronicle.errors import ChronicleError
 
 # Permissions
@@ -82,10 +83,20 @@ def current_principal(request: Request) -> Principal:
     return principal
 
 
+async def acting_principal(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    """The principal, made the actor of the request's audit entries (chronicle.audit).
+
+    Async on purpose: FastAPI runs sync dependencies in a copy of the
+    request's context, so an actor set there would not reach the route.
+    """
+    audit.set_actor(principal.name)
+    return principal
+
+
 def require(permission: str):
     """A dependency that lets the request through only with `permission`; gives the principal."""
 
-    def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    def check(principal: Annotated[Principal, Depends(acting_principal)]) -> Principal:
         if not principal.may(permission):
             if principal.anonymous:
                 raise AccessDenied("this page is for the group's staff: sign in first", anonymous=True)
@@ -96,7 +107,7 @@ def require(permission: str):
     return check
 
 
-def public(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+def public(principal: Annotated[Principal, Depends(acting_principal)]) -> Principal:
     """A dependency for routes that anyone may call; what they show may still depend on the principal."""
     return principal
 

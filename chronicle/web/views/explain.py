@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
+from chronicle import audit
 from chronicle.errors import InputError
 from chronicle.figures import FLOW_METRICS, METRICS, STOCK_METRICS
 from chronicle.web.access import READ_INTERNAL, READ_RESTRICTED, Principal, require
@@ -40,10 +41,24 @@ def explanation(figures, principal: Principal, metric: str, *, as_of, start, end
         if as_of or not (start and end):
             raise InputError(f"{metric} is a flow figure: give from and to (YYYY-MM-DD), not as_of")
         options["start"], options["end"] = day_option(start, "from"), day_option(end, "to")
-    return figures.explain(
+    result = figures.explain(
         metric, known_at=moment_option(known_at), filters=filters_of(case, category, region, organisation),
         include_restricted=principal.may(READ_RESTRICTED), **options,
     )
+    _audit_restricted(figures, result)
+    return result
+
+
+def _audit_restricted(figures, result: dict[str, Any]) -> None:
+    """One audit entry per explanation that shows restricted sources: which ones (ids), and the figure asked."""
+    shown = sorted({
+        source["source_id"] for item in result["items"] for event in item.get("events", [item])
+        for source in event.get("sources", []) if source.get("restricted")
+    })
+    if shown:
+        asked = {key: result.get(key) for key in ("as_of", "from", "to", "known_at", "filters") if key in result}
+        audit.record_event(figures.database, "read_restricted", resource="figures", key=result["metric"],
+                           details={**asked, "restricted_sources": shown})
 
 
 def _rows(result: dict[str, Any]):
