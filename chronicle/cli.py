@@ -24,6 +24,7 @@ from rich.table import Table
 
 from chronicle.cli_audit import audit_app
 from chronicle.cli_persons import persons_app
+from chronicle.cli_users import users_app
 from chronicle.database import DEFAULT_DATABASE, Database
 from chronicle.errors import ChronicleError, PackageError
 
@@ -36,6 +37,7 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="user")
 app.add_typer(persons_app, name="persons")
 app.add_typer(audit_app, name="audit")
 
@@ -224,21 +226,42 @@ def serve_command(
     context: typer.Context,
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8000,
+    local_operator: Annotated[bool, typer.Option(
+        "--local-operator",
+        help="Nobody signs in: every caller is the local operator, an admin. Only on a loopback --host; for one person on a laptop.",
+    )] = False,
 ) -> None:
     """Serve the web app and the JSON API on the chosen database.
 
-    There are no accounts yet: every page shows the internal register, restricted
-    sources and non-public persons included. Keep it on the loopback address
-    (the default); do not expose it to a network.
+    Staff sign in with their accounts (chronicle user add; see
+    docs/accounts.md); the anonymous public sees the public site and the
+    public API only. Signing in needs HTTPS, so put a TLS proxy in front of a
+    server others reach; plain http works from the same machine only.
+
+    --local-operator (loopback addresses only) lets every caller in as the
+    one local operator, without signing in: any program or web page on this
+    machine that reaches the port acts as an admin.
 
     Example:
         chronicle --db register.db serve --port 8080
+        chronicle --db register.db serve --local-operator
     """
-    from chronicle.web.server import serve
+    from chronicle.accounts import Accounts
+    from chronicle.web.server import is_loopback, serve
 
+    if local_operator and not is_loopback(host):
+        raise fail(f"--local-operator: refused on {host}, which is not a loopback address: "
+                   "on a network, staff sign in with their accounts (chronicle user add)")
     with refusals():
         with context.obj.open_database() as database:
-            serve(database, host=host, port=port)
+            if local_operator:
+                err.print("Warning: local-operator mode: nobody signs in, and every program and web page on this machine "
+                          "that reaches the port acts as an admin, restricted data included.", markup=False, soft_wrap=True)
+            elif Accounts(database).count() == 0:
+                db_option = "" if context.obj.database == DEFAULT_DATABASE else f"--db {context.obj.database} "
+                err.print("There are no accounts yet, so nobody can sign in. Create the first admin with:\n"
+                          f"    chronicle {db_option}user add NAME --role admin", markup=False, soft_wrap=True)
+            serve(database, host=host, port=port, local_operator=local_operator)
 
 
 @app.command("demo")

@@ -34,4 +34,4 @@ def run_demo(*, port: int, open_browser: bool, persons: int, say: Callable[[str]
         if open_browser:
             webbrowser.open(url)
 
-    serve(database, port=port, on_start=started)
+    serve(database, port=port, on_start=started, local_operator=True)  # synthetic data: nobody signs in

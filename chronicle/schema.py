@@ -266,6 +266,67 @@ RECORD_KEYS: dict[str, tuple[str, ...]] = {
     "sources": ("source_id",),
 }
 
+# Accounts, their sessions and failed sign-ins (chronicle/accounts.py, migration 0005; issue 7).
+# No password, session token or recovery code is stored: only their hashes (Argon2id for passwords, SHA-256
+# for the random tokens and codes). `totp_secret` and `totp_setup_secret` are the TOTP secrets themselves,
+# in plain text for now: restricted columns for the encryption at rest to cover.
+users = Table(
+    "users",
+    metadata,
+    Column("user_id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, unique=True),  # lower case, see accounts.USERNAME
+    Column("display_name", String(NAME)),
+    Column("role", String(16), nullable=False),  # a key of chronicle.web.access.ROLE_PERMISSIONS
+    Column("disabled", Boolean, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("password_hash", String(255), nullable=False),  # Argon2id, with its parameters
+    Column("password_changed_at", UTCDateTime(), nullable=False),
+    Column("totp_required", Boolean, nullable=False),  # always for admin and editor; on request, or after reset-2fa, for others
+    Column("totp_secret", String(64)),  # base32; empty until two-factor sign-in is set up
+    Column("totp_enabled_at", UTCDateTime()),
+    Column("totp_last_step", Integer),  # the time step of the last code accepted: a code is good once
+)
+
+# One-time recovery codes, instead of a TOTP code; each is good once.
+recovery_codes = Table(
+    "recovery_codes",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.user_id", name="fk_recovery_codes_user_id"), nullable=False),
+    Column("code_hash", String(64), nullable=False),  # SHA-256 of the code (80 random bits)
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("used_at", UTCDateTime()),
+    PrimaryKeyConstraint("user_id", "code_hash"),
+)
+
+# Sessions, server-side: the browser holds a random token, the table its SHA-256. `stage` is `active` for a
+# signed-in session, `code` while the TOTP code is awaited, `setup` while two-factor sign-in is being set up.
+user_sessions = Table(
+    "user_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.user_id", name="fk_user_sessions_user_id"), nullable=False),
+    Column("stage", String(16), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("last_seen", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),  # the absolute end; the idle end is last_seen + idle timeout
+    Column("code_attempts", Integer, nullable=False),
+    Column("totp_setup_secret", String(64)),  # the secret being set up, until a code from it is confirmed
+)
+Index("ix_user_sessions_user_id", user_sessions.c.user_id)
+
+# Failed sign-ins of the last half hour, for the rate limits: the username and the client address are
+# stored as SHA-256 hashes (a name typed by mistake may be a password), and older rows are deleted.
+sign_in_failures = Table(
+    "sign_in_failures",
+    metadata,
+    Column("failure_id", Integer, primary_key=True, autoincrement=True),
+    Column("username_hash", String(64), nullable=False),
+    Column("address_hash", String(64), nullable=False),
+    Column("failed_at", UTCDateTime(), nullable=False),
+)
+Index("ix_sign_in_failures_username_hash", sign_in_failures.c.username_hash, sign_in_failures.c.failed_at)
+Index("ix_sign_in_failures_address_hash", sign_in_failures.c.address_hash, sign_in_failures.c.failed_at)
+
 # The audit log (chronicle/audit.py, migration 0006): who did what, when. Append-only (triggers refuse UPDATE and
 # DELETE) and hash-chained: each entry's `hash` covers its fields and `previous_hash`, the hash of the entry before it.
 audit_log = Table(

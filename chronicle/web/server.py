@@ -9,6 +9,7 @@ import threading
 import uvicorn
 
 from chronicle.database import Database
+from chronicle.errors import InputError
 from chronicle.web.app import WebSettings, create_app, warm_up
 
 
@@ -21,14 +22,18 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def serve(database: Database, *, host: str = "127.0.0.1", port: int = 8000, on_start=None) -> None:
+def serve(database: Database, *, host: str = "127.0.0.1", port: int = 8000, on_start=None, local_operator: bool = False) -> None:
     """Serve the app until interrupted. `on_start(url)` is called once the server listens.
 
-    Until accounts exist, a server on a loopback address is the local
-    operator's (the internal register); on any other address it serves the
-    public site and the public API only.
+    Staff sign in with their accounts; with `local_operator` (a loopback
+    `host` only) every caller is the local operator instead, an admin.
+    Behind a TLS proxy on this machine, uvicorn takes the proxy's
+    X-Forwarded-Proto and X-Forwarded-For, so that sessions see HTTPS and
+    the rate limits see the client's address.
     """
-    settings = WebSettings(local_operator=is_loopback(host))
+    if local_operator and not is_loopback(host):
+        raise InputError(f"local-operator mode is for a loopback address only, not {host}")
+    settings = WebSettings(local_operator=local_operator)
     app = create_app(database, settings)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning")
     server = uvicorn.Server(config)

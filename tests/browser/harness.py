@@ -3,10 +3,12 @@
 - `build_register(folder)`: a synthetic register (`chronicle generate`, 300
   persons, seed 7, imported) with a few known persons recorded on top, so a
   test can look for them by name.
-- `Server`: `python -m chronicle --db FILE serve --port PORT` on a free
-  loopback port, as a subprocess; until accounts exist a loopback server is
-  the local operator's, so the internal pages answer too. With `public`, the
-  same app for the anonymous public instead (for the screenshots).
+- `Server`: `python -m chronicle --db FILE serve --local-operator --port PORT`
+  on a free loopback port, as a subprocess: the local operator's server, so
+  the internal pages answer without signing in. With `local_operator=False`,
+  `chronicle serve` as a group runs it, where staff sign in (the register
+  has the admin `ADMIN`, who has not set up two-factor sign-in yet). With
+  `public`, the app for the anonymous public only (for the screenshots).
 - `launch_chromium(playwright)`: /usr/bin/chromium headless, with the flags a
   machine without a network needs. Playwright never downloads a browser here.
 """
@@ -22,6 +24,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from chronicle.accounts import Accounts
 from chronicle.database import Database
 from chronicle.generate import generate_package
 from chronicle.importer import import_package
@@ -71,10 +74,14 @@ KNOWN_EVENTS = [
 ]
 
 
-def build_register(folder: Path) -> Path:
-    """A SQLite register in `folder`: the synthetic package imported, then the known persons recorded."""
+# An admin of the register, for the test that signs in for real; two-factor sign-in is set up at the first sign-in.
+ADMIN = {"username": "browser-admin", "password": "a long browser test passphrase", "name": "Browser Admin"}
+
+
+def build_register(folder: Path, *, persons: int = PERSONS) -> Path:
+    """A SQLite register in `folder`: the synthetic package imported, then the known persons recorded, and the admin `ADMIN`."""
     package = folder / "package"
-    generate_package(package, persons=PERSONS, seed=SEED)
+    generate_package(package, persons=persons, seed=SEED)
     path = folder / "register.db"
     database = Database.open(str(path))
     try:
@@ -83,6 +90,7 @@ def build_register(folder: Path) -> Path:
         changes += [("persons", person, None) for person in KNOWN_PERSONS]
         changes += [("events", {**event, "source_ids": SOURCE["source_id"]}, None) for event in KNOWN_EVENTS]
         Register(database).record_all(changes)
+        Accounts(database).add_user(ADMIN["username"], ADMIN["password"], role="admin", display_name=ADMIN["name"])
     finally:
         database.close()
     return path
@@ -106,17 +114,19 @@ def free_port() -> int:
 class Server:
     """`chronicle serve` on a free loopback port, as a subprocess, until `stop`."""
 
-    def __init__(self, database: Path, log: Path, *, public: bool = False):
+    def __init__(self, database: Path, log: Path, *, public: bool = False, local_operator: bool = True):
         self.database = database
         self.log_path = log
         self.public = public
+        self.local_operator = local_operator
         self.process: subprocess.Popen | None = None
         self.url = ""
 
     def command(self, port: int) -> list[str]:
         if self.public:  # the app as the anonymous public sees it (what a non-loopback server will serve)
             return [sys.executable, "-c", PUBLIC_SERVER, str(self.database), str(port)]
-        return [sys.executable, "-m", "chronicle", "--db", str(self.database), "serve", "--port", str(port)]
+        chosen = ["--local-operator"] if self.local_operator else []
+        return [sys.executable, "-m", "chronicle", "--db", str(self.database), "serve", *chosen, "--port", str(port)]
 
     def start(self, *, timeout: float = 60.0, attempts: int = 3) -> str:
         for _ in range(attempts):  # another process may take the free port between probing and binding
