@@ -1,4 +1,11 @@
-"""Every route of the web app is in the permission table, and answers the anonymous public accordingly."""
+"""Every route of the web app is in the permission table, and answers each role and the anonymous public accordingly.
+
+The walk signs in as each role through the sign-in forms (tests/test_web_auth.py's
+`Staff`) and sends every route of the app, with the session's CSRF token for the
+writes: a role with the route's permission is never refused (401 or 403), a
+role without it always gets 403, and the public gets 401 on every route that is
+not public. A new route without an entry in ROUTE_PERMISSIONS fails the first test.
+"""
 
 from __future__ import annotations
 
@@ -12,23 +19,14 @@ from packages import small_register, write_package
 
 from chronicle.database import Database
 from chronicle.importer import import_package
-from chronicle.web.access import PUBLIC, ROUTE_PERMISSIONS, public
-from chronicle.web.app import WebSettings, create_app
+from test_web_auth import Clock, Staff, api_routes, web
 
-
-def _api_routes(routes) -> list[APIRoute]:
-    """The API routes, inside included routers too (FastAPI includes routers lazily; no prefixes are used)."""
-    found = []
-    for route in routes:
-        if isinstance(route, APIRoute):
-            found.append(route)
-        elif hasattr(route, "original_router"):
-            found.extend(_api_routes(route.original_router.routes))
-    return found
+from chronicle.web.access import PUBLIC, ROLE_PERMISSIONS, ROUTE_PERMISSIONS, public
+from chronicle.web.app import SAFE_METHODS, WebSettings, create_app
 
 
 def _routes(app) -> list[tuple[str, str, APIRoute]]:
-    return [(method, route.path, route) for route in _api_routes(app.routes) for method in sorted(route.methods)]
+    return [(method, route.path, route) for route in api_routes(app.routes) for method in sorted(route.methods)]
 
 
 def _permissions_of(route: APIRoute) -> set[str]:
@@ -74,7 +72,7 @@ def _url(path: str) -> str:
 
 def test_the_anonymous_public_is_refused_everything_but_the_public_routes(register: Database):
     app = create_app(register)
-    client = TestClient(app)
+    client = TestClient(app, base_url="https://testserver")  # as through a TLS proxy: sign-in answers
     for method, path, _route in _routes(app):
         answer = client.request(method, _url(path), params={"as_of": "2021-08-01"}, follow_redirects=False)
         if ROUTE_PERMISSIONS[(method, path)] == PUBLIC:
@@ -82,6 +80,30 @@ def test_the_anonymous_public_is_refused_everything_but_the_public_routes(regist
         else:
             assert answer.status_code == 401, f"{method} {path} answered the public with {answer.status_code}"
         assert answer.status_code < 500, f"{method} {path}: {answer.status_code}"
+
+
+@pytest.mark.parametrize("role", list(ROLE_PERMISSIONS))
+def test_each_role_gets_what_its_permissions_allow_and_403_for_the_rest(register: Database, role: str):
+    clock = Clock()
+    client, accounts = web(register, clock)
+    staff = Staff(client, accounts, clock, f"{role}-walker", role).sign_in()
+    allowed = ROLE_PERMISSIONS[role]
+    refused: set[str] = set()
+    for method, path, _route in _routes(client.app):
+        if not staff.signed_in():  # the sign-out routes end the session
+            staff.sign_in()
+        headers = {} if method in SAFE_METHODS else {"x-csrf-token": staff.csrf}
+        answer = client.request(method, _url(path), params={"as_of": "2021-08-01"}, headers=headers, follow_redirects=False)
+        needed = ROUTE_PERMISSIONS[(method, path)]
+        if needed == PUBLIC or needed in allowed:
+            assert answer.status_code not in (401, 403), f"{role}: {method} {path}: {answer.status_code} {answer.text[:300]}"
+        else:
+            refused.add(needed)
+            assert answer.status_code == 403, f"{role} lacks {needed}: {method} {path} answered {answer.status_code}"
+            assert f"your role ({role}) may not do this" in answer.text, f"{method} {path}"
+        assert answer.status_code < 500, f"{role}: {method} {path}: {answer.status_code}"
+    # Each permission the role lacks and some route needs was refused somewhere.
+    assert refused == set(ROUTE_PERMISSIONS.values()) - allowed - {PUBLIC}
 
 
 def test_the_local_operator_may_open_every_route(register: Database):

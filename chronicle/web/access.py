@@ -5,20 +5,34 @@ FastAPI dependency, or declares itself public with `public`. The routes and
 their permissions are listed in `ROUTE_PERMISSIONS`, which a test compares
 with the app's routes, so a new route without an entry fails the tests.
 
-Who the caller is comes from `identify`. Until accounts exist (the security
-issue), a server is started either for a single local operator
-(`WebSettings.local_operator`, the default of `chronicle serve` on the
-loopback address and of `chronicle demo`), who acts as an admin, or for the
-public only, where every caller is anonymous. The security issue replaces
-`identify` with sessions; nothing else needs to change.
+Who the caller is comes from `identify`: the signed-in user of the
+request's session cookie (chronicle/accounts.py), with their role, or the
+anonymous public. A server started for a single local operator
+(`WebSettings.local_operator`: `chronicle demo`, and `chronicle serve
+--local-operator` on a loopback address) takes every caller for that
+operator, who acts as an admin.
+
+The session cookie is `__Host-chronicle-session` (Secure, HttpOnly,
+SameSite=Strict) when the request came over HTTPS or the settings say
+cookies are always Secure; plain HTTP is honoured only from a loopback
+address, for development, where the cookie is `chronicle-session`. Every
+request that changes something and carries a session cookie must carry
+its CSRF token too (`csrf_token`: derived from the session token, so bound
+to the session): the app's middleware checks it in one place.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import ipaddress
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Annotated
+from http.cookies import CookieError, SimpleCookie
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from markupsafe import Markup, escape
 
 from chronicle import audit
 from chronicle.errors import ChronicleError
@@ -69,10 +83,112 @@ ANONYMOUS = Principal("anonymous", None)
 LOCAL_OPERATOR = Principal("local operator", "admin")
 
 
+SESSION_COOKIE = "chronicle-session"  # plain HTTP on a loopback address only
+SECURE_SESSION_COOKIE = "__Host-chronicle-session"  # HTTPS: Secure, Path=/, no Domain
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+
+
 def identify(request: Request) -> Principal:
     """The principal of a request (see the module's description)."""
     settings = request.app.state.settings
-    return LOCAL_OPERATOR if settings.local_operator else ANONYMOUS
+    if settings.local_operator:
+        return LOCAL_OPERATOR
+    session = current_session(request)
+    return Principal(session.user.username, session.user.role) if session is not None else ANONYMOUS
+
+
+def is_loopback_address(host: str | None) -> bool:
+    if not host:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def secure_cookies(scope: dict[str, Any], settings) -> bool:
+    """Whether the session cookie is Secure (and `__Host-` named): over HTTPS, or always when the settings say so."""
+    return scope.get("scheme") in ("https", "wss") or bool(getattr(settings, "secure_cookies", False))
+
+
+def transport_allows_sessions(scope: dict[str, Any], settings) -> bool:
+    """Sessions need HTTPS, except from a loopback address (development on one machine)."""
+    if scope.get("scheme") in ("https", "wss"):
+        return True
+    client = scope.get("client")
+    return is_loopback_address(client[0] if client else None)
+
+
+def session_cookie_name(scope: dict[str, Any], settings) -> str:
+    return SECURE_SESSION_COOKIE if secure_cookies(scope, settings) else SESSION_COOKIE
+
+
+def session_token_of(scope: dict[str, Any], cookie_header: str | None, settings) -> str | None:
+    """The session token a request carries, if its transport allows sessions."""
+    if not cookie_header or not transport_allows_sessions(scope, settings):
+        return None
+    jar = SimpleCookie()
+    try:
+        jar.load(cookie_header)
+    except CookieError:
+        return None
+    morsel = jar.get(session_cookie_name(scope, settings))
+    return morsel.value if morsel is not None and morsel.value else None
+
+
+def session_token(request: Request) -> str | None:
+    """The request's session token: a new one issued while answering it, else its cookie's."""
+    issued = getattr(request.state, "issued_session_token", None)
+    if issued is not None:
+        return issued or None
+    return session_token_of(request.scope, request.headers.get("cookie"), request.app.state.settings)
+
+
+def csrf_token(session: str | None) -> str:
+    """The CSRF token of a session token: an HMAC of it, so it names the session without revealing its token."""
+    if not session:
+        return ""
+    return hmac.new(session.encode("utf-8"), b"chronicle csrf token", hashlib.sha256).hexdigest()
+
+
+def csrf_token_matches(session: str, sent: str | None) -> bool:
+    return bool(sent) and hmac.compare_digest(csrf_token(session).encode(), sent.encode("utf-8", "replace"))
+
+
+# The session token whose CSRF token the forms of the page being made carry: set for each request by the
+# middleware, and again when a route gives the browser a new session.
+_form_session: ContextVar[str | None] = ContextVar("chronicle_form_session", default=None)
+
+
+def set_form_session(token: str | None):
+    return _form_session.set(token)
+
+
+def reset_form_session(handle) -> None:
+    _form_session.reset(handle)
+
+
+def csrf_field() -> Markup:
+    """The hidden CSRF field, for the templates: `{{ csrf_field() }}` right after every `<form method="post">`.
+
+    It must be the form's first field: the middleware reads only that far
+    into a form's body to find it.
+    """
+    return Markup(f'<input type="hidden" name="{CSRF_FIELD}" value="{escape(csrf_token(_form_session.get()))}">')
+
+def current_session(request: Request, stages: tuple[str, ...] = ("active",)):
+    """The request's session (chronicle.accounts.Session) of one of `stages`, if it has not ended; else None."""
+    cache = getattr(request.state, "sessions", None)
+    if cache is None:
+        cache = request.state.sessions = {}
+    if stages not in cache:
+        accounts = getattr(request.app.state, "accounts", None)
+        token = session_token(request)
+        cache[stages] = accounts.session(token, stages=stages) if accounts is not None and token else None
+    return cache[stages]
 
 
 def current_principal(request: Request) -> Principal:
@@ -124,6 +240,17 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], str] = {
     ("GET", "/public/open-data.zip"): PUBLIC,
     ("GET", "/public/feed.atom"): PUBLIC,
     ("GET", "/language/{code}"): PUBLIC,
+    # Signing in and out, and one's own account (chronicle/web/views/auth.py). The sign-in steps and the
+    # 2FA setup are open to all: they check the pending session themselves.
+    ("GET", "/sign-in"): PUBLIC,
+    ("POST", "/sign-in"): PUBLIC,
+    ("GET", "/sign-in/code"): PUBLIC,
+    ("POST", "/sign-in/code"): PUBLIC,
+    ("POST", "/sign-out"): PUBLIC,
+    ("GET", "/account/2fa"): PUBLIC,
+    ("POST", "/account/2fa"): PUBLIC,
+    ("GET", "/account"): READ_INTERNAL,  # every role has it: being signed in at all
+    ("POST", "/account/sign-out-everywhere"): READ_INTERNAL,
     # Internal pages
     ("GET", "/dashboard"): READ_INTERNAL,
     ("GET", "/explain/{metric}"): READ_INTERNAL,

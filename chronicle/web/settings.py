@@ -14,11 +14,16 @@ class WebSettings:
     """How the app serves.
 
     - local_operator: every caller is the one local operator, with an admin's
-      rights (until accounts exist: `chronicle serve` on a loopback address,
-      `chronicle demo`); otherwise every caller is the anonymous public and
-      only the public site and the public API answer.
+      rights, and nobody signs in (`chronicle demo`, `chronicle serve
+      --local-operator` on a loopback address, tests); otherwise callers sign
+      in with their accounts, and the anonymous public sees the public site
+      and the public API only.
+    - secure_cookies: mark the session cookie Secure (and give it the
+      `__Host-` prefix) even on plain HTTP, as behind a TLS proxy that does
+      not say the request came over HTTPS. Over HTTPS it always is.
     - page_size: rows per page of a list.
     """
 
     local_operator: bool = False
+    secure_cookies: bool = False
     page_size: int = PAGE_SIZE
