@@ -671,8 +671,9 @@ def _jaro_winkler_udf():
         import pandas as pd
         from rapidfuzz.distance import JaroWinkler
 
+        # A missing value reaches the function as None, NaN or pd.NA, by the pandas and pyarrow versions.
         scores = [
-            None if a is None or b is None else JaroWinkler.similarity(a, b) for a, b in zip(left, right, strict=True)
+            None if pd.isna(a) or pd.isna(b) else JaroWinkler.similarity(a, b) for a, b in zip(left, right, strict=True)
         ]
         return pd.Series(pd.array(scores, dtype="Float64"), index=left.index)
 
