@@ -376,3 +376,68 @@ def test_every_post_form_of_the_templates_starts_with_the_csrf_field():
             checked += 1
             assert following.startswith("{{ csrf_field() }}"), f"{path.relative_to(TEMPLATES)}: a post form must start with {{{{ csrf_field() }}}}"
     assert checked >= 14
+
+
+def test_a_local_operator_server_answers_to_loopback_names_only(register: Database, clock: Clock):
+    """A web page whose own name was pointed at 127.0.0.1 (DNS rebinding) gets nothing from the local operator's server."""
+    from chronicle.web.settings import LOOPBACK_HOSTS
+
+    before = rows(register)
+    for base_url in ("http://127.0.0.1:8000", "http://localhost:8000", "http://[::1]:8000"):
+        client, _ = web(register, clock, base_url=base_url, client=("127.0.0.1", 50000), local_operator=True, allowed_hosts=LOOPBACK_HOSTS)
+        assert client.get("/persons/p1").status_code == 200, base_url
+    rebound, _ = web(register, clock, base_url="http://rebound.example:8000", client=("127.0.0.1", 50000), local_operator=True,
+                     allowed_hosts=LOOPBACK_HOSTS)
+    answer = rebound.get("/persons/p1")
+    assert answer.status_code == 421 and "Siarhei" not in answer.text
+    assert rebound.post("/persons/new", data={"name": "Planted"}, headers={"sec-fetch-site": "same-origin"}).status_code == 421
+    assert rows(register) == before
+
+
+def _table(section: str) -> list[list[str]]:
+    return [[cell.strip() for cell in line.strip().strip("|").split("|")] for line in section.splitlines()
+            if line.startswith("|") and not line.startswith("|---")]
+
+
+def _section(text: str, heading: str) -> str:
+    return text.split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_the_roles_table_of_docs_accounts_is_role_permissions():
+    from chronicle.web.access import ROLE_PERMISSIONS
+
+    text = (TEMPLATES.parent.parent.parent / "docs" / "accounts.md").read_text(encoding="utf-8")
+    header, *rows = _table(_section(text, "Roles"))
+    roles = header[2:]
+    assert roles == list(ROLE_PERMISSIONS)
+    documented = {role: {row[0].strip("`") for row in rows if row[2 + index] == "yes"} for index, role in enumerate(roles)}
+    assert documented == {role: set(permissions) for role, permissions in ROLE_PERMISSIONS.items()}
+    assert {row[0].strip("`") for row in rows} == set().union(*ROLE_PERMISSIONS.values())
+    assert all(cell in ("yes", "no") for row in rows for cell in row[2:])
+
+
+def test_the_rate_limits_and_lifetimes_of_docs_accounts_are_the_policy():
+    from chronicle.accounts import Policy
+
+    policy = Policy()
+    text = (TEMPLATES.parent.parent.parent / "docs" / "accounts.md").read_text(encoding="utf-8")
+    _, *rows = _table(_section(text, "Rate limits"))
+    assert [int(row[1]) for row in rows] == [policy.pair_failures, policy.address_failures, policy.username_failures]
+    assert {row[2] for row in rows} == {f"{policy.lock_duration.seconds // 60} minutes"}
+    assert policy.failure_window.seconds // 60 == 15
+    sessions = _section(text, "Sessions")
+    assert f"**{policy.session_idle.seconds // 3600} hours**" in sessions and f"**{policy.session_lifetime.days} days**" in sessions
+
+
+def test_chronicle_serve_in_local_operator_mode_answers_to_loopback_names_only(database: Database, monkeypatch):
+    import types
+
+    import chronicle.web.server as server
+
+    made = []
+    monkeypatch.setattr(server, "create_app", lambda database, settings: made.append(settings) or object())
+    monkeypatch.setattr(server.uvicorn, "Server", lambda config: types.SimpleNamespace(startup=None, run=lambda: None))
+    server.serve(database, local_operator=True)
+    server.serve(database, host="0.0.0.0")
+    assert [(settings.local_operator, settings.allowed_hosts) for settings in made] == [
+        (True, ("127.0.0.1", "localhost", "::1")), (False, None)]

@@ -95,9 +95,28 @@ async def _refuse_without_csrf_token(scope, send) -> None:
     await _refuse(send, wants_json, body)
 
 
-async def _refuse(send, wants_json: bool, body: bytes) -> None:
+def host_name(headers: dict[bytes, bytes]) -> str:
+    """The Host header's name, without its port: `127.0.0.1`, `localhost`, `::1`."""
+    host = headers.get(b"host", b"").decode("latin-1").strip().lower()
+    if host.startswith("["):
+        return host[1:].split("]", 1)[0]
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+async def _refuse_host(scope, send, status: int = 421) -> None:
+    wants_json = scope["path"].startswith("/api/")
+    body = (
+        b'{"ok": false, "title": "Not allowed", "error": "this server answers only to the address it was started on"}'
+        if wants_json
+        else b"<!doctype html><title>Not allowed</title><h1>Not allowed</h1><p>This server answers only to the address it was "
+        b"started on (such as http://127.0.0.1:8000/).</p>"
+    )
+    await _refuse(send, wants_json, body, status=status)
+
+
+async def _refuse(send, wants_json: bool, body: bytes, *, status: int = 403) -> None:
     content_type = b"application/json" if wants_json else b"text/html; charset=utf-8"
-    await send({"type": "http.response.start", "status": 403,
+    await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", content_type), (b"content-length", str(len(body)).encode()), *SECURITY_HEADERS]})
     await send({"type": "http.response.body", "body": body})
 
@@ -199,6 +218,10 @@ class LanguageAndHeaders:
             await _refuse_cross_site(scope, send)
             return
         settings = scope["app"].state.settings
+        if settings.allowed_hosts is not None and host_name(headers) not in settings.allowed_hosts:
+            i18n.reset_language(token)
+            await _refuse_host(scope, send)
+            return
         session = session_token_of(scope, headers.get(b"cookie", b"").decode("latin-1"), settings)
         if scope["method"] not in SAFE_METHODS and session is not None:
             sent, receive = await csrf_token_sent(headers, receive)

@@ -11,6 +11,7 @@ import uvicorn
 from chronicle.database import Database
 from chronicle.errors import InputError
 from chronicle.web.app import WebSettings, create_app, warm_up
+from chronicle.web.settings import LOOPBACK_HOSTS
 
 
 def is_loopback(host: str) -> bool:
@@ -33,7 +34,7 @@ def serve(database: Database, *, host: str = "127.0.0.1", port: int = 8000, on_s
     """
     if local_operator and not is_loopback(host):
         raise InputError(f"local-operator mode is for a loopback address only, not {host}")
-    settings = WebSettings(local_operator=local_operator)
+    settings = WebSettings(local_operator=local_operator, allowed_hosts=LOOPBACK_HOSTS if local_operator else None)
     app = create_app(database, settings)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning")
     server = uvicorn.Server(config)

@@ -21,9 +21,17 @@ class WebSettings:
     - secure_cookies: mark the session cookie Secure (and give it the
       `__Host-` prefix) even on plain HTTP, as behind a TLS proxy that does
       not say the request came over HTTPS. Over HTTPS it always is.
+    - allowed_hosts: the only host names (the Host header, without its
+      port) the app answers to; None: any. A local operator's server
+      answers to loopback names only, so that a web page whose own name was
+      pointed at 127.0.0.1 (DNS rebinding) cannot read or write the register.
     - page_size: rows per page of a list.
     """
 
     local_operator: bool = False
     secure_cookies: bool = False
+    allowed_hosts: tuple[str, ...] | None = None
     page_size: int = PAGE_SIZE
+
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
