@@ -26,6 +26,12 @@ one username from anywhere, lock those too). The refusal is the same
 whether the user exists, is disabled, or the password or the code was
 wrong, and an unknown user costs the same Argon2 work as a known one.
 
+Creating, disabling and resetting an account, every sign-in, every refused
+one and every sign-out are entries of the audit log (chronicle/audit.py):
+with the username of an account that exists, never a name typed for one
+that does not (it may be a password typed in the wrong field), and never the
+client's address.
+
 The clock is injectable (`Accounts(database, clock=...)`), so that tests
 move time instead of waiting.
 """
@@ -49,6 +55,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from chronicle import audit
 from chronicle.database import Database
 from chronicle.dates import utc_now
 from chronicle.errors import InputError, NotFoundError
@@ -267,6 +274,8 @@ class Accounts:
                     password_hash=password_hash, password_changed_at=now,
                     totp_required=two_factor or role in TWO_FACTOR_ROLES,
                 ))
+                audit.record(connection, "user_add", resource="users", key=name,
+                             details={"role": role, "two_factor_required": two_factor or role in TWO_FACTOR_ROLES})
         except IntegrityError:
             raise AccountError(f"there is already a user {name!r}") from None
         return self.user(name)
@@ -295,7 +304,8 @@ class Accounts:
         with self.database.transaction() as connection:
             row = self._known(connection, username)
             connection.execute(update(users).where(users.c.user_id == row.user_id).values(disabled=True))
-            connection.execute(delete(user_sessions).where(user_sessions.c.user_id == row.user_id))
+            ended = connection.execute(delete(user_sessions).where(user_sessions.c.user_id == row.user_id)).rowcount
+            audit.record(connection, "user_disable", resource="users", key=row.username, details={"sessions_ended": ended})
         return self.user(username)
 
     def reset_two_factor(self, username: str) -> User:
@@ -306,7 +316,8 @@ class Accounts:
                 totp_secret=None, totp_enabled_at=None, totp_last_step=None, totp_required=True,
             ))
             connection.execute(delete(recovery_codes).where(recovery_codes.c.user_id == row.user_id))
-            connection.execute(delete(user_sessions).where(user_sessions.c.user_id == row.user_id))
+            ended = connection.execute(delete(user_sessions).where(user_sessions.c.user_id == row.user_id)).rowcount
+            audit.record(connection, "user_reset_2fa", resource="users", key=row.username, details={"sessions_ended": ended})
         return self.user(username)
 
     def unused_recovery_codes(self, username: str) -> int:
@@ -327,15 +338,16 @@ class Accounts:
         with self.database.transaction() as connection:
             self._forget_old_failures(connection, now)
             connection.execute(delete(user_sessions).where(user_sessions.c.expires_at <= now))
-            locked = self._locked(connection, name, address, now)
-            if locked is not None:
-                return locked
-            # Counted as failed until it succeeds, so that attempts sent at once cannot pass the limit together.
-            attempt = self._record_failure(connection, name, address, now)
             row = connection.execute(select(users).where(users.c.username == name)).first()
+            locked = self._locked(connection, name, address, now)
+            if locked is None:
+                # Counted as failed until it succeeds, so that attempts sent at once cannot pass the limit together.
+                attempt = self._record_failure(connection, name, address, now)
+        if locked is not None:
+            return self._refused(locked, "password", row)
         good = self._verify(row.password_hash if row is not None else None, password)
         if row is None or not good or row.disabled:
-            return SignIn("refused", message=REFUSED)
+            return self._refused(SignIn("refused", message=REFUSED), "password", row)
         with self.database.transaction() as connection:
             connection.execute(delete(sign_in_failures).where(sign_in_failures.c.failure_id == attempt))
             self._rehash_if_needed(connection, row, password)
@@ -345,7 +357,9 @@ class Accounts:
             if user.two_factor_required:
                 return SignIn(SETUP, token=self._open_session(connection, row.user_id, SETUP, now))
             self._forget_failures_of(connection, name, address)
-            return SignIn("signed_in", token=self._open_session(connection, row.user_id, ACTIVE, now))
+            token = self._open_session(connection, row.user_id, ACTIVE, now)
+            self._signed_in(connection, row.username, "password")
+            return SignIn("signed_in", token=token)
 
     def confirm_code(self, token: str, code: str, address: str) -> SignIn:
         """The second step: a TOTP code, or a recovery code, for a pending session of stage `code`."""
@@ -354,22 +368,23 @@ class Accounts:
             pending = self._session_row(connection, token, now, stages=(CODE,))
             if pending is None:
                 return SignIn("refused", message=EXPIRED)
-            locked = self._locked(connection, pending.username, address, now)
-            if locked is not None:
-                return locked
-            attempt = self._record_failure(connection, pending.username, address, now)
-            attempts = pending.code_attempts + 1
-            connection.execute(update(user_sessions).where(user_sessions.c.token_hash == pending.token_hash)
-                               .values(code_attempts=attempts))
+            locked, attempt, attempts = self._count_code_attempt(connection, pending, address, now)
+        if locked is not None:
+            return self._refused(locked, "code", pending)
         with self.database.transaction() as connection:
-            if not self._use_second_factor(connection, pending, code, now):
+            second = self._use_second_factor(connection, pending, code, now)
+            if second is None:
                 if attempts >= self.policy.code_attempts:
                     connection.execute(delete(user_sessions).where(user_sessions.c.token_hash == pending.token_hash))
-                return SignIn("refused", message=REFUSED)
+        if second is None:
+            return self._refused(SignIn("refused", message=REFUSED), "code", pending)
+        with self.database.transaction() as connection:
             connection.execute(delete(sign_in_failures).where(sign_in_failures.c.failure_id == attempt))
             self._forget_failures_of(connection, pending.username, address)
             connection.execute(delete(user_sessions).where(user_sessions.c.token_hash == pending.token_hash))
-            return SignIn("signed_in", token=self._open_session(connection, pending.user_id, ACTIVE, now))
+            token = self._open_session(connection, pending.user_id, ACTIVE, now)
+            self._signed_in(connection, pending.username, second)
+            return SignIn("signed_in", token=token)
 
     def two_factor_setup(self, token: str) -> TwoFactorSetup | None:
         """The secret to set up in an authenticator, for a session of stage `setup` or a signed-in one (None: no such session).
@@ -401,20 +416,17 @@ class Accounts:
             row = self._session_row(connection, token, now, stages=(SETUP, ACTIVE))
             if row is None or row.totp_setup_secret is None:
                 return SignIn("refused", message=EXPIRED), []
-            locked = self._locked(connection, row.username, address, now)
-            if locked is not None:
-                return locked, []
-            attempt = self._record_failure(connection, row.username, address, now)
-            attempts = row.code_attempts + 1
-            connection.execute(update(user_sessions).where(user_sessions.c.token_hash == row.token_hash)
-                               .values(code_attempts=attempts))
+            locked, attempt, attempts = self._count_code_attempt(connection, row, address, now)
+        if locked is not None:
+            return self._refused(locked, "setup", row), []
         good_password = row.stage == SETUP or self._verify(row.password_hash, password or "")
         step = _matching_step(row.totp_setup_secret, code, now)
-        with self.database.transaction() as connection:
-            if step is None or not good_password:
-                if row.stage == SETUP and attempts >= self.policy.code_attempts:
+        if step is None or not good_password:
+            if row.stage == SETUP and attempts >= self.policy.code_attempts:
+                with self.database.transaction() as connection:
                     connection.execute(delete(user_sessions).where(user_sessions.c.token_hash == row.token_hash))
-                return SignIn("refused", message=REFUSED), []
+            return self._refused(SignIn("refused", message=REFUSED), "setup", row), []
+        with self.database.transaction() as connection:
             connection.execute(delete(sign_in_failures).where(sign_in_failures.c.failure_id == attempt))
             connection.execute(update(users).where(users.c.user_id == row.user_id).values(
                 totp_secret=row.totp_setup_secret, totp_enabled_at=now, totp_last_step=step, totp_required=True,
@@ -423,11 +435,15 @@ class Accounts:
             if row.stage == SETUP:
                 connection.execute(delete(user_sessions).where(user_sessions.c.token_hash == row.token_hash))
                 self._forget_failures_of(connection, row.username, address)
-                return SignIn("signed_in", token=self._open_session(connection, row.user_id, ACTIVE, now)), codes
+                token = self._open_session(connection, row.user_id, ACTIVE, now)
+                self._signed_in(connection, row.username, "totp_setup")
+                return SignIn("signed_in", token=token), codes
             connection.execute(delete(user_sessions).where(
                 user_sessions.c.user_id == row.user_id, user_sessions.c.token_hash != row.token_hash))
             connection.execute(update(user_sessions).where(user_sessions.c.token_hash == row.token_hash)
                                .values(totp_setup_secret=None, code_attempts=0))
+            audit.record(connection, "user_change", resource="users", key=row.username, actor=row.username,
+                         details={"changed": "two_factor", "other_sessions_ended": True})
             return SignIn("signed_in", token=token), codes
 
     # ------------------------------------------------------------------
@@ -459,13 +475,22 @@ class Accounts:
         if not token:
             return
         with self.database.transaction() as connection:
+            row = connection.execute(
+                select(users.c.username).join(user_sessions, users.c.user_id == user_sessions.c.user_id)
+                .where(user_sessions.c.token_hash == token_hash(token))
+            ).first()
             connection.execute(delete(user_sessions).where(user_sessions.c.token_hash == token_hash(token)))
+            if row is not None:
+                audit.record(connection, "sign_out", resource="users", key=row.username, actor=row.username, details={})
 
     def sign_out_everywhere(self, username: str) -> int:
         """End every session of a user; how many there were."""
         with self.database.transaction() as connection:
             row = self._known(connection, username)
-            return connection.execute(delete(user_sessions).where(user_sessions.c.user_id == row.user_id)).rowcount
+            ended = connection.execute(delete(user_sessions).where(user_sessions.c.user_id == row.user_id)).rowcount
+            audit.record(connection, "sign_out", resource="users", key=row.username, actor=row.username,
+                         details={"everywhere": True, "sessions_ended": ended})
+            return ended
 
     def sessions_of(self, username: str) -> int:
         """How many signed-in sessions a user has that have not ended."""
@@ -526,28 +551,28 @@ class Accounts:
             return None
         return row if row.stage in stages else None
 
-    def _use_second_factor(self, connection: Connection, pending, code: str, now: datetime) -> bool:
-        """Accept a TOTP code (each time step once) or an unused recovery code, and mark it used."""
+    def _use_second_factor(self, connection: Connection, pending, code: str, now: datetime) -> str | None:
+        """Accept a TOTP code (each time step once) or an unused recovery code, and mark it used: `totp`, `recovery_code` or None."""
         text = _normalise_code(code)
         if re.fullmatch(r"\d{6}", text):
             step = _matching_step(pending.totp_secret, text, now)
             if step is None:
-                return False
+                return None
             used = connection.execute(
                 update(users).where(users.c.user_id == pending.user_id,
                                     or_(users.c.totp_last_step.is_(None), users.c.totp_last_step < step))
                 .values(totp_last_step=step)
             )
-            return used.rowcount == 1
+            return "totp" if used.rowcount == 1 else None
         if len(text) != RECOVERY_LENGTH:
-            return False
+            return None
         used = connection.execute(
             update(recovery_codes).where(and_(recovery_codes.c.user_id == pending.user_id,
                                               recovery_codes.c.code_hash == _hash_text(text),
                                               recovery_codes.c.used_at.is_(None)))
             .values(used_at=now)
         )
-        return used.rowcount == 1
+        return "recovery_code" if used.rowcount == 1 else None
 
     def _new_recovery_codes(self, connection: Connection, user_id: int, now: datetime) -> list[str]:
         codes = [_recovery_code() for _ in range(RECOVERY_CODES)]
@@ -557,7 +582,35 @@ class Accounts:
         ])
         return codes
 
+    # The audit log
+
+    def _signed_in(self, connection: Connection, username: str, second_factor: str) -> None:
+        audit.record(connection, "sign_in", resource="users", key=username, actor=username,
+                     details={"second_factor": second_factor})
+
+    def _refused(self, answer: SignIn, step: str, row) -> SignIn:
+        """The refusal, after its audit entry (the username only of an account that exists).
+
+        Refusals under a lock get none: the lock bounds how many entries a flood of attempts makes.
+        """
+        if answer.outcome == "locked":
+            return answer
+        username = row.username if row is not None else None
+        audit.record_event(self.database, "sign_in_failed", resource="users", key=username, actor=username or "anonymous",
+                           details={"step": step, "outcome": answer.outcome, "known_user": username is not None})
+        return answer
+
     # Rate limits
+
+    def _count_code_attempt(self, connection: Connection, session, address: str, now: datetime) -> tuple[SignIn | None, int, int]:
+        """(a `locked` answer or None, the failure row counted until the code is good, the session's attempts so far)."""
+        locked = self._locked(connection, session.username, address, now)
+        if locked is not None:
+            return locked, 0, session.code_attempts
+        attempt = self._record_failure(connection, session.username, address, now)
+        attempts = session.code_attempts + 1
+        connection.execute(update(user_sessions).where(user_sessions.c.token_hash == session.token_hash).values(code_attempts=attempts))
+        return None, attempt, attempts
 
     def _record_failure(self, connection: Connection, username: str, address: str, now: datetime) -> int:
         result = connection.execute(insert(sign_in_failures).values(

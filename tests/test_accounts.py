@@ -370,6 +370,40 @@ def test_the_account_tables_match_the_schema_and_migration_0005_goes_down_and_up
         assert connection.execute(text("select count(*) from users")).scalar_one() == 0
 
 
+def test_account_changes_sign_ins_refusals_and_sign_outs_are_in_the_audit_log(database: Database, accounts: Accounts, clock: Clock):
+    from chronicle import audit
+
+    accounts.add_user("editor1", PASSWORD, role="editor")
+    accounts.add_user("viewer1", PASSWORD, role="viewer")
+    secret, codes = set_up_two_factor(accounts, clock, "editor1")
+    pending = accounts.sign_in("editor1", PASSWORD, ADDRESS)
+    accounts.confirm_code(pending.token, "000000" if totp_now(secret, clock) != "000000" else "111111", ADDRESS)
+    signed = accounts.confirm_code(pending.token, codes[0], ADDRESS).token
+    accounts.sign_out(signed)
+    accounts.sign_in("viewer1", "a wrong password", ADDRESS)
+    accounts.sign_in("mistyped secret words", PASSWORD, ADDRESS)
+    accounts.disable("viewer1")
+    accounts.reset_two_factor("editor1")
+    logged = [(entry.actor, entry.action, entry.record_key, entry.details) for entry in audit.entries(database, resource="users")]
+    assert [entry[:3] for entry in logged] == [
+        (audit.current_actor(), "user_add", "editor1"),
+        (audit.current_actor(), "user_add", "viewer1"),
+        ("editor1", "sign_in", "editor1"),  # the first sign-in, which set up two-factor sign-in
+        ("editor1", "sign_in_failed", "editor1"),
+        ("editor1", "sign_in", "editor1"),
+        ("editor1", "sign_out", "editor1"),
+        ("viewer1", "sign_in_failed", "viewer1"),
+        ("anonymous", "sign_in_failed", None),
+        (audit.current_actor(), "user_disable", "viewer1"),
+        (audit.current_actor(), "user_reset_2fa", "editor1"),
+    ]
+    assert '"second_factor":"totp_setup"' in logged[2][3] and '"second_factor":"recovery_code"' in logged[4][3]
+    assert '"step":"code"' in logged[3][3] and '"known_user":false' in logged[7][3]
+    everything = "\n".join(str(value) for entry in audit.entries(database) for value in entry.__dict__.values())
+    assert "mistyped" not in everything and ADDRESS not in everything and PASSWORD not in everything
+    assert audit.verify(database).intact
+
+
 # The command line: chronicle user add|list|disable|reset-2fa, and what chronicle serve says about accounts
 
 
