@@ -24,6 +24,7 @@ from rich.table import Table
 
 from chronicle.cli_audit import audit_app
 from chronicle.cli_persons import persons_app
+from chronicle.cli_security import key_app
 from chronicle.cli_users import users_app
 from chronicle.database import DEFAULT_DATABASE, Database
 from chronicle.errors import ChronicleError, PackageError
@@ -39,6 +40,7 @@ db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="user")
 app.add_typer(persons_app, name="persons")
+app.add_typer(key_app, name="key")
 app.add_typer(audit_app, name="audit")
 
 err = Console(stderr=True, highlight=False, emoji=False)
@@ -57,9 +59,12 @@ class Settings:
 
     database: str = DEFAULT_DATABASE
 
-    def open_database(self) -> Database:
-        """The database, schema up to date; use it in a `with` block so that it is closed."""
-        return Database.open(self.database)
+    def open_database(self, *, upgrade: bool = True) -> Database:
+        """The database, schema up to date and key checked; use it in a `with` block so that it is closed.
+
+        The key comes from CHRONICLE_KEY_FILE (or beside a SQLite file, created on first use: said on standard error).
+        """
+        return Database.open(self.database, upgrade=upgrade, notice=lambda text: err.print(text, markup=False, soft_wrap=True))
 
 
 @app.callback()
@@ -710,7 +715,7 @@ def db_upgrade_command(context: typer.Context) -> None:
         chronicle --db postgresql://postgres@127.0.0.1/chronicle db upgrade
     """
     with refusals():
-        with Database.open(context.obj.database, upgrade=False) as database:
+        with context.obj.open_database(upgrade=False) as database:
             before = database.revision_now()
             database.upgrade()
             after = database.revision_now()

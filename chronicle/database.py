@@ -4,11 +4,18 @@ Everything that differs between the two databases is here: URL handling,
 connection settings, and the migrations that create or update the schema on
 first use. The rest of the library talks to a `Database` and its
 transactions.
+
+A database is opened with its register key (chronicle/keys.py): the key
+file named by CHRONICLE_KEY_FILE, or for SQLite the file beside the
+database. The key is attached to the engine, checked against the register
+before anything else happens, and encrypts and decrypts the restricted
+columns (chronicle/crypto.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -17,12 +24,13 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, Integer, Table, TypeDecorator, create_engine, event
+from sqlalchemy import Connection, Engine, Integer, Table, TypeDecorator, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
+from chronicle.crypto import KeyProblem, RegisterKey, attach_key, sealed_columns
 from chronicle.errors import DatabaseError, InputError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -52,6 +60,8 @@ def _sqlite_settings(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # Freed space is overwritten with zeros, so that a withdrawn value or an old key's ciphertext does not stay in the file.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
     # SQLite's own lower() knows only ASCII; searches need Cyrillic and Łacinka too.
     dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
@@ -68,33 +78,81 @@ def _alembic_config(connection: Connection) -> Config:
     return config
 
 
-class Database:
-    """A connection to the register's database, with its schema up to date."""
+Notice = Callable[[str], None]
+_log = logging.getLogger("chronicle")
 
-    def __init__(self, engine: Engine):
+
+def _create_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        path = Path(make_url(url).database or "")
+        if not path.parent.is_dir():
+            raise InputError(f"cannot create the database {path}: folder {path.parent} does not exist")
+        engine = create_engine(url)
+        event.listen(engine, "connect", _sqlite_settings)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def stored_key_id(location: str) -> str | None:
+    """The id of the key a register expects (None: it has none yet), read without a key."""
+    from chronicle.keys import expected_key_id
+
+    engine = _create_engine(database_url(location))
+    try:
+        with engine.connect() as connection:
+            return expected_key_id(connection)
+    except OperationalError as error:
+        raise DatabaseError(f"cannot open the database: {error.orig}") from None
+    finally:
+        engine.dispose()
+
+
+class Database:
+    """A connection to the register's database, with its schema up to date and its key attached."""
+
+    def __init__(self, engine: Engine, *, key: RegisterKey | None = None):
         self.engine = engine
+        # The register key (chronicle/crypto.py); None only for a database opened to read its schema.
+        self.key = key
+        attach_key(engine.dialect, key)
+        self._key_checked = False
         # Transactions committed through this object: lets caches see this process's own writes at once.
         self.writes = 0
 
     @classmethod
-    def open(cls, location: str = DEFAULT_DATABASE, *, upgrade: bool = True) -> Database:
-        """Open (and on first use create) the database at `location`."""
+    def open(
+        cls,
+        location: str = DEFAULT_DATABASE,
+        *,
+        upgrade: bool = True,
+        key: RegisterKey | None = None,
+        notice: Notice | None = None,
+    ) -> Database:
+        """Open (and on first use create) the database at `location`, with its key.
+
+        `key` is the register key; by default it is read from the key file
+        (chronicle/keys.py), which for a new SQLite register is created beside
+        it, and `notice` is told so (default: a warning on the `chronicle`
+        logger). A key that does not open the register raises KeyProblem.
+        """
+        from chronicle.keys import expected_key_id, resolve_key
+
         url = database_url(location)
-        if url.startswith("sqlite"):
-            path = Path(make_url(url).database or "")
-            if not path.parent.is_dir():
-                raise InputError(f"cannot create the database {path}: folder {path.parent} does not exist")
-            engine = create_engine(url)
-            event.listen(engine, "connect", _sqlite_settings)
-        else:
-            engine = create_engine(url, pool_pre_ping=True)
-        database = cls(engine)
-        if upgrade:
-            try:
+        engine = _create_engine(url)
+        try:
+            if key is None:
+                try:
+                    with engine.connect() as connection:
+                        expected = expected_key_id(connection)
+                except OperationalError as error:
+                    raise DatabaseError(f"cannot open the database: {error.orig}") from None
+                key = resolve_key(url, expected, notice or _log.warning)
+            database = cls(engine, key=key)
+            if upgrade:
                 database.upgrade()
-            except BaseException:
-                engine.dispose()
-                raise
+        except BaseException:
+            engine.dispose()
+            raise
         return database
 
     @property
@@ -103,13 +161,51 @@ class Database:
         return self.engine.dialect.name
 
     def upgrade(self) -> None:
-        """Bring the schema to the newest migration (creating it on an empty database)."""
+        """Bring the schema to the newest migration (creating it on an empty database), and check the key.
+
+        On first use the key is recorded and any restricted value still in the
+        clear is encrypted, in the same transaction (chronicle/keys.py); the
+        database is then compacted, so that no cleartext stays in freed space.
+        """
+        from chronicle.keys import check_key
+
+        for attempt in (1, 2):
+            try:
+                with self.engine.begin() as connection:
+                    if self.revision(connection) != self.head_revision():
+                        command.upgrade(_alembic_config(connection), "head")
+                    sealed = check_key(connection, self.key) if self.key is not None else 0
+                break
+            except OperationalError as error:
+                raise DatabaseError(f"cannot open the database: {error.orig}") from None
+            except IntegrityError:
+                if attempt == 2:  # another process recorded its key first, and again
+                    raise DatabaseError("cannot open the database: another process is setting its key; try again") from None
+        self._key_checked = self.key is not None
+        if sealed:
+            self.compact()
+
+    def compact(self) -> None:
+        """Rewrite the tables that hold encrypted values, so that no old value stays in freed space.
+
+        SQLite: VACUUM, then the write-ahead log emptied into the file.
+        PostgreSQL: VACUUM FULL of those tables (older WAL segments and
+        backups of the server are the operator's: see docs/security.md).
+        """
+        from chronicle.schema import metadata
+
         try:
-            with self.engine.begin() as connection:
-                if self.revision(connection) != self.head_revision():
-                    command.upgrade(_alembic_config(connection), "head")
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                if self.dialect == "sqlite":
+                    connection.exec_driver_sql("VACUUM")
+                    connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+                else:
+                    quote = connection.dialect.identifier_preparer.quote
+                    for table in metadata.sorted_tables:
+                        if sealed_columns(table) or table.name == "register_keys":
+                            connection.exec_driver_sql(f"VACUUM FULL {quote(table.name)}")
         except OperationalError as error:
-            raise DatabaseError(f"cannot open the database: {error.orig}") from None
+            raise DatabaseError(f"cannot compact the database: {error.orig}") from None
 
     def revision_now(self) -> str | None:
         """The schema revision the database is at (None: empty)."""
@@ -129,10 +225,21 @@ class Database:
         """One transaction: committed when the block ends, rolled back on any error."""
         try:
             with self.engine.begin() as connection:
+                self._check_key_unchanged(connection)
                 yield connection
         except OperationalError as error:
             raise DatabaseError(f"the database refused the change: {error.orig}") from None
         self.writes += 1
+
+    def _check_key_unchanged(self, connection: Connection) -> None:
+        """Refuse to write after the register's key was rotated by another process: its values would not open."""
+        if self._key_checked:
+            stored = connection.execute(text("SELECT key_id FROM register_keys")).scalar()
+            if stored != self.key.key_id:
+                raise KeyProblem(
+                    f"the register's key was changed (now key id {stored}) since this process opened it with key id "
+                    f"{self.key.key_id}: start it again with the new key file; nothing was written"
+                )
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:

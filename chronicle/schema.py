@@ -31,6 +31,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from chronicle.crypto import Encrypted, SealedDigest
+
 # Names for constraints and indexes, so that migrations are stable across databases.
 metadata = MetaData(
     naming_convention={
@@ -86,7 +88,11 @@ NAME = 1000
 
 
 def _versioned(name: str, key: tuple[str, ...], *columns: Column) -> Table:
-    """A table of record versions with its record-time columns and indexes."""
+    """A table of record versions with its record-time columns and indexes.
+
+    A table with encrypted columns gets its digest encrypted too (chronicle/crypto.py).
+    """
+    restricted = any(isinstance(column.type, Encrypted) for column in columns)
     table = Table(
         name,
         metadata,
@@ -95,7 +101,7 @@ def _versioned(name: str, key: tuple[str, ...], *columns: Column) -> Table:
         Column("recorded_at", UTCDateTime(), nullable=False),
         Column("retracted_at", UTCDateTime(), nullable=True),
         # A digest of the record's content, to see cheaply whether a version changes anything.
-        Column("digest", String(32), nullable=False),
+        Column("digest", SealedDigest() if restricted else String(32), nullable=False),
     )
     Index(f"ix_{name}_key", *(table.c[k] for k in key), table.c.recorded_at)
     Index(
@@ -132,7 +138,8 @@ persons = _versioned(
     Column("region", String(NAME)),
     Column("public", Boolean, nullable=False),
     Column("notes", Text),
-    Column("restricted_notes", Text),
+    # Restricted: informants, relatives, contacts. Encrypted at rest (docs/security.md).
+    Column("restricted_notes", Encrypted("persons.restricted_notes")),
 )
 
 events = _versioned(
@@ -199,9 +206,11 @@ sources = _versioned(
     "sources",
     ("source_id",),
     Column("source_id", String(ID), nullable=False),
-    Column("title", String(NAME), nullable=False),
-    Column("publisher", String(NAME)),
-    Column("url", String(4000)),
+    # Encrypted for every source, restricted or not: a source may become restricted in a later version,
+    # and the earlier versions stay (docs/security.md). The lengths are checked on input (chronicle/records.py).
+    Column("title", Encrypted("sources.title", sqlite_length=NAME), nullable=False),
+    Column("publisher", Encrypted("sources.publisher", sqlite_length=NAME)),
+    Column("url", Encrypted("sources.url", sqlite_length=4000)),
     Column("published", String(10)),
     Column("restricted", Boolean, nullable=False),
 )
@@ -248,6 +257,18 @@ not_same = Table(
     UniqueConstraint("person_a", "person_b"),
 )
 
+# The key that opens the register: its id and a known text sealed under it, so that opening the
+# register with another key is refused at once, and the columns held encrypted (`table.column`, comma-separated),
+# so that a column encrypted by a later version is sealed on first use (chronicle/keys.py). One row; none before first use.
+register_keys = Table(
+    "register_keys",
+    metadata,
+    Column("key_id", String(64), primary_key=True),
+    Column("key_check", Text, nullable=False),
+    Column("sealed", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
 # The record tables by resource name of the data package, and their key columns.
 RECORD_TABLES: dict[str, Table] = {
     "persons": persons,
@@ -269,7 +290,7 @@ RECORD_KEYS: dict[str, tuple[str, ...]] = {
 # Accounts, their sessions and failed sign-ins (chronicle/accounts.py, migration 0005; issue 7).
 # No password, session token or recovery code is stored: only their hashes (Argon2id for passwords, SHA-256
 # for the random tokens and codes). `totp_secret` and `totp_setup_secret` are the TOTP secrets themselves,
-# in plain text for now: restricted columns for the encryption at rest to cover.
+# encrypted at rest under the register key (chronicle/crypto.py), so that a copy of the database cannot make codes.
 users = Table(
     "users",
     metadata,
@@ -282,7 +303,7 @@ users = Table(
     Column("password_hash", String(255), nullable=False),  # Argon2id, with its parameters
     Column("password_changed_at", UTCDateTime(), nullable=False),
     Column("totp_required", Boolean, nullable=False),  # always for admin and editor; on request, or after reset-2fa, for others
-    Column("totp_secret", String(64)),  # base32; empty until two-factor sign-in is set up
+    Column("totp_secret", Encrypted("users.totp_secret", sqlite_length=64)),  # base32; empty until two-factor sign-in is set up
     Column("totp_enabled_at", UTCDateTime()),
     Column("totp_last_step", Integer),  # the time step of the last code accepted: a code is good once
 )
@@ -310,7 +331,7 @@ user_sessions = Table(
     Column("last_seen", UTCDateTime(), nullable=False),
     Column("expires_at", UTCDateTime(), nullable=False),  # the absolute end; the idle end is last_seen + idle timeout
     Column("code_attempts", Integer, nullable=False),
-    Column("totp_setup_secret", String(64)),  # the secret being set up, until a code from it is confirmed
+    Column("totp_setup_secret", Encrypted("user_sessions.totp_setup_secret", sqlite_length=64)),  # the secret being set up, until a code from it is confirmed
 )
 Index("ix_user_sessions_user_id", user_sessions.c.user_id)
 
