@@ -24,7 +24,7 @@ from rich.table import Table
 
 from chronicle.cli_audit import audit_app
 from chronicle.cli_persons import persons_app
-from chronicle.cli_security import key_app
+from chronicle.cli_security import key_app, register_security_commands
 from chronicle.cli_users import users_app
 from chronicle.database import DEFAULT_DATABASE, Database
 from chronicle.errors import ChronicleError, PackageError
@@ -41,6 +41,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="user")
 app.add_typer(persons_app, name="persons")
 app.add_typer(key_app, name="key")
+register_security_commands(app)
 app.add_typer(audit_app, name="audit")
 
 err = Console(stderr=True, highlight=False, emoji=False)
