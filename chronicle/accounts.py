@@ -44,7 +44,8 @@ import re
 import secrets
 import unicodedata
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -53,12 +54,12 @@ import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from chronicle import audit
 from chronicle.database import Database
 from chronicle.dates import utc_now
-from chronicle.errors import InputError, NotFoundError
+from chronicle.errors import DatabaseError, InputError, NotFoundError
 from chronicle.schema import recovery_codes, sign_in_failures, user_sessions, users
 
 ROLES = ("admin", "editor", "analyst", "viewer")  # the keys of chronicle.web.access.ROLE_PERMISSIONS (a test checks)
@@ -268,7 +269,7 @@ class Accounts:
         now = self.clock()
         password_hash = self.hasher.hash(secret)
         try:
-            with self.database.transaction() as connection:
+            with self._bookkeeping() as connection:
                 connection.execute(insert(users).values(
                     username=name, display_name=shown, role=role, disabled=False, created_at=now,
                     password_hash=password_hash, password_changed_at=now,
@@ -301,7 +302,7 @@ class Accounts:
 
     def disable(self, username: str) -> User:
         """Disable a user: they cannot sign in, and their sessions end."""
-        with self.database.transaction() as connection:
+        with self._bookkeeping() as connection:
             row = self._known(connection, username)
             connection.execute(update(users).where(users.c.user_id == row.user_id).values(disabled=True))
             ended = connection.execute(delete(user_sessions).where(user_sessions.c.user_id == row.user_id)).rowcount
@@ -310,7 +311,7 @@ class Accounts:
 
     def reset_two_factor(self, username: str) -> User:
         """Forget a user's TOTP secret and recovery codes and end their sessions; they set it up again at the next sign-in."""
-        with self.database.transaction() as connection:
+        with self._bookkeeping() as connection:
             row = self._known(connection, username)
             connection.execute(update(users).where(users.c.user_id == row.user_id).values(
                 totp_secret=None, totp_enabled_at=None, totp_last_step=None, totp_required=True,
@@ -335,7 +336,7 @@ class Accounts:
         """The first step: the password. See `SignIn` for the outcomes."""
         now = self.clock()
         name = normalise_username(username)
-        with self.database.transaction() as connection:
+        with self._bookkeeping() as connection:
             self._forget_old_failures(connection, now)
             connection.execute(delete(user_sessions).where(user_sessions.c.expires_at <= now))
             row = connection.execute(select(users).where(users.c.username == name)).first()
@@ -348,7 +349,7 @@ class Accounts:
         good = self._verify(row.password_hash if row is not None else None, password)
         if row is None or not good or row.disabled:
             return self._refused(SignIn("refused", message=REFUSED), "password", row)
-        with self.database.transaction() as connection:
+        with self._bookkeeping() as connection:
             connection.execute(delete(sign_in_failures).where(sign_in_failures.c.failure_id == attempt))
             self._rehash_if_needed(connection, row, password)
             user = _user(row)
@@ -364,21 +365,21 @@ class Accounts:
     def confirm_code(self, token: str, code: str, address: str) -> SignIn:
         """The second step: a TOTP code, or a recovery code, for a pending session of stage `code`."""
         now = self.clock()
-        with self.database.transaction() as connection:
+        with self._bookkeeping() as connection:
             pending = self._session_row(connection, token, now, stages=(CODE,))
             if pending is None:
                 return SignIn("refused", message=EXPIRED)
             locked, attempt, attempts = self._count_code_attempt(connection, pending, address, now)
         if locked is not None:
             return self._refused(locked, "code", pending)
-        with self.database.transaction() as connection:
+        with self._bookkeeping() as connection:
             second = self._use_second_factor(connection, pending, code, now)
             if second is None:
                 if attempts >= self.policy.code_attempts:
                     connection.execute(delete(user_sessions).where(user_sessions.c.token_hash == pending.token_hash))
         if second is None:
             return self._refused(SignIn("refused", message=REFUSED), "code", pending)
-        with self.database.transaction() as connection:
+        with self._bookkeeping() as connection:
             connection.execute(delete(sign_in_failures).where(sign_in_failures.c.failure_id == attempt))
             self._forget_failures_of(connection, pending.username, address)
             connection.execute(delete(user_sessions).where(user_sessions.c.token_hash == pending.token_hash))
@@ -392,13 +393,14 @@ class Accounts:
         The same secret is shown again until a code from it is confirmed.
         """
         now = self.clock()
-        with self.database.transaction() as connection:
+        with self._bookkeeping() as connection:
             row = self._session_row(connection, token, now, stages=(SETUP, ACTIVE))
-            if row is None:
-                return None
-            secret = row.totp_setup_secret
-            if secret is None:
-                secret = pyotp.random_base32(length=32)
+        if row is None:
+            return None
+        secret = row.totp_setup_secret
+        if secret is None:
+            secret = pyotp.random_base32(length=32)
+            with self.database.transaction() as connection:
                 connection.execute(update(user_sessions).where(user_sessions.c.token_hash == row.token_hash)
                                    .values(totp_setup_secret=secret))
         return TwoFactorSetup(secret=secret, uri=pyotp.TOTP(secret).provisioning_uri(name=row.username, issuer_name=ISSUER))
@@ -412,7 +414,7 @@ class Accounts:
         password is asked again, and the user's other sessions end.
         """
         now = self.clock()
-        with self.database.transaction() as connection:
+        with self._bookkeeping() as connection:
             row = self._session_row(connection, token, now, stages=(SETUP, ACTIVE))
             if row is None or row.totp_setup_secret is None:
                 return SignIn("refused", message=EXPIRED), []
@@ -423,7 +425,7 @@ class Accounts:
         step = _matching_step(row.totp_setup_secret, code, now)
         if step is None or not good_password:
             if row.stage == SETUP and attempts >= self.policy.code_attempts:
-                with self.database.transaction() as connection:
+                with self._bookkeeping() as connection:
                     connection.execute(delete(user_sessions).where(user_sessions.c.token_hash == row.token_hash))
             return self._refused(SignIn("refused", message=REFUSED), "setup", row), []
         with self.database.transaction() as connection:
@@ -454,7 +456,7 @@ class Accounts:
         if not token:
             return None
         now = self.clock()
-        with self.database.transaction() as connection:
+        with self._bookkeeping() as connection:
             row = self._session_row(connection, token, now, stages=stages)
             if row is None:
                 return None
@@ -474,7 +476,7 @@ class Accounts:
     def sign_out(self, token: str | None) -> None:
         if not token:
             return
-        with self.database.transaction() as connection:
+        with self._bookkeeping() as connection:
             row = connection.execute(
                 select(users.c.username).join(user_sessions, users.c.user_id == user_sessions.c.user_id)
                 .where(user_sessions.c.token_hash == token_hash(token))
@@ -485,7 +487,7 @@ class Accounts:
 
     def sign_out_everywhere(self, username: str) -> int:
         """End every session of a user; how many there were."""
-        with self.database.transaction() as connection:
+        with self._bookkeeping() as connection:
             row = self._known(connection, username)
             ended = connection.execute(delete(user_sessions).where(user_sessions.c.user_id == row.user_id)).rowcount
             audit.record(connection, "sign_out", resource="users", key=row.username, actor=row.username,
@@ -506,6 +508,21 @@ class Accounts:
 
     # ------------------------------------------------------------------
     # Inside
+
+    @contextmanager
+    def _bookkeeping(self) -> Iterator[Connection]:
+        """A transaction on the account tables only: not counted in `database.writes`.
+
+        The register did not change, so the caches of figures and person
+        lists stay valid: a signed-in request must not make them start
+        again. Writes of the TOTP secrets, which are encrypted, go through
+        `database.transaction()` and its key check instead.
+        """
+        try:
+            with self.database.engine.begin() as connection:
+                yield connection
+        except OperationalError as error:
+            raise DatabaseError(f"the database refused the change: {error.orig}") from None
 
     def _verify(self, password_hash: str | None, password: str) -> bool:
         """Whether the password matches; an unknown user (no hash) costs the same work and fails."""

@@ -346,6 +346,19 @@ def test_a_new_authenticator_from_a_signed_in_session_needs_the_password_and_end
     assert accounts.sign_in("viewer1", PASSWORD, ADDRESS).outcome == CODE  # from now on
 
 
+def test_signing_in_and_using_a_session_leave_the_register_caches_valid(database: Database, accounts: Accounts, clock: Clock):
+    """`database.writes` counts changes of the register, whose caches start again after each: sessions are not such changes."""
+    accounts.add_user("viewer1", PASSWORD, role="viewer")
+    before = database.writes
+    token = accounts.sign_in("viewer1", PASSWORD, ADDRESS).token
+    for _ in range(3):
+        clock.advance(minutes=2)  # each use notes last_seen
+        assert accounts.session(token) is not None
+    accounts.sign_in("viewer1", "a wrong password", ADDRESS)
+    accounts.sign_out(token)
+    assert database.writes == before
+
+
 def test_tokens_are_random_and_only_their_hashes_are_stored(database: Database, accounts: Accounts):
     accounts.add_user("viewer1", PASSWORD, role="viewer")
     tokens = {accounts.sign_in("viewer1", PASSWORD, ADDRESS).token for _ in range(5)}
