@@ -135,13 +135,14 @@ def _check(database: Database, package, secrets: list[str], hidden_names: dict[s
 
 
 # No shrinking: an example is a whole register, and the failure message already names the marker and the page.
+# `key_file` (the register key in CHRONICLE_KEY_FILE) serves every example of a test: each example is a new register.
 SETTINGS = settings(max_examples=12, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture])
 
 
 @SETTINGS
-@given(registers())
-def test_public_output_shows_no_restricted_text_and_no_hidden_name_on_sqlite(generated):
+@given(generated=registers())
+def test_public_output_shows_no_restricted_text_and_no_hidden_name_on_sqlite(generated, key_file):
     package, secrets, hidden_names = generated
     with tempfile.TemporaryDirectory() as folder:
         database = Database.open(str(Path(folder) / "register.db"))
@@ -152,8 +153,8 @@ def test_public_output_shows_no_restricted_text_and_no_hidden_name_on_sqlite(gen
 
 
 @SETTINGS
-@given(registers())
-def test_public_output_shows_no_restricted_text_and_no_hidden_name_on_postgresql(generated):
+@given(generated=registers())
+def test_public_output_shows_no_restricted_text_and_no_hidden_name_on_postgresql(generated, key_file):
     package, secrets, hidden_names = generated
     tests = _root_conftest()
     schema = tests.PostgresSchema(tests.require_postgres())
