@@ -235,3 +235,9 @@ def test_a_form_sent_from_another_site_is_refused_before_anything_runs(register:
     assert client.get("/api/v1/persons/p2").status_code == 200  # nothing was merged
     same = client.post("/persons/merge", data={"keep": "p1", "absorb": "p1"}, headers={"origin": "http://testserver"})
     assert same.status_code == 400  # from the app's own page it reaches the route (which refuses a self-merge)
+
+
+@pytest.mark.parametrize("target", ["//elsewhere.example", "/\\elsewhere.example", "https://elsewhere.example"])
+def test_the_language_link_never_leads_to_another_site(anonymous: TestClient, target: str):
+    answer = anonymous.get("/language/be", params={"next": target}, follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"] == "/"

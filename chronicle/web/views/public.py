@@ -29,6 +29,7 @@ from chronicle.web.access import Principal, public
 from chronicle.web.deps import FiguresDep, RegisterDep
 from chronicle.web.i18n import LANGUAGES
 from chronicle.web.rendering import page
+from chronicle.web.views.auth import safe_next
 from chronicle.web.views.figures import chart_cache, dashboard_context, headline_charts
 from chronicle.web.views.persons import list_context, person_details, withhold_names
 
@@ -146,7 +147,7 @@ def feed(request: Request, index: PublicIndexDep, register: RegisterDep, princip
 def choose_language(code: str, principal: PublicDep, next: str = "/"):
     if code not in LANGUAGES:
         raise NotFoundError(f"no interface language {code!r}: the languages are {', '.join(LANGUAGES)}")
-    target = next if next.startswith("/") and not next.startswith("//") else "/"
+    target = next if safe_next(next) == next.strip() else "/"  # a path of this site only (not //x or /\\x)
     answer = RedirectResponse(target, status_code=303)
     answer.set_cookie("lang", code, max_age=365 * 24 * 3600, httponly=True, samesite="lax")
     return answer
