@@ -12,71 +12,15 @@ tests that open a database of their own get one key for the whole run.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from databases import PostgresSchema, fresh_location, postgres_url, require_postgres  # noqa: F401 -- used by tests and fixtures
 
 from chronicle.crypto import RegisterKey
-from chronicle.database import Database, database_url
+from chronicle.database import Database
 from chronicle.keys import KEY_FILE_ENV, write_key_file
-
-DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
-
-
-def postgres_url() -> str | None:
-    url = os.environ.get("CHRONICLE_TEST_POSTGRES", DEFAULT_POSTGRES)
-    return url if url and url.lower() != "none" else None
-
-
-_postgres_state: dict[str, str | None] = {}
-
-
-def _postgres_unavailable() -> str | None:
-    """None when PostgreSQL is usable; otherwise why not."""
-    if "reason" not in _postgres_state:
-        url = postgres_url()
-        reason = None
-        if url is None:
-            reason = "CHRONICLE_TEST_POSTGRES=none"
-        else:
-            try:
-                engine = create_engine(database_url(url))
-                with engine.connect() as connection:
-                    connection.execute(text("select 1"))
-                engine.dispose()
-            except Exception as error:  # noqa: BLE001 - any failure means unreachable
-                reason = f"PostgreSQL at {url} is unreachable: {error.__class__.__name__}"
-        _postgres_state["reason"] = reason
-    return _postgres_state["reason"]
-
-
-def require_postgres() -> str:
-    reason = _postgres_unavailable()
-    if reason is not None:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI=true and {reason}")
-        pytest.skip(reason)
-    return postgres_url()
-
-
-class PostgresSchema:
-    """A private schema on the test server; its URL selects it through search_path."""
-
-    def __init__(self, url: str):
-        self.name = "t_" + uuid.uuid4().hex[:12]
-        self.admin = create_engine(database_url(url), isolation_level="AUTOCOMMIT")
-        with self.admin.connect() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{self.name}"'))
-        separator = "&" if "?" in url else "?"
-        self.url = f"{url}{separator}options=-csearch_path%3D{self.name}"
-
-    def drop(self) -> None:
-        with self.admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{self.name}" CASCADE'))
-        self.admin.dispose()
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -103,18 +47,6 @@ def key_file(tmp_path: Path, monkeypatch) -> Path:
     write_key_file(path, RegisterKey.generate())
     monkeypatch.setenv(KEY_FILE_ENV, str(path))
     return path
-
-
-def fresh_location(kind: str, sqlite_path: Path) -> Iterator[str]:
-    """A fresh, empty database of `kind` (sqlite: at `sqlite_path`; postgresql: a private schema, dropped afterwards)."""
-    if kind == "sqlite":
-        yield str(sqlite_path)
-        return
-    schema = PostgresSchema(require_postgres())
-    try:
-        yield schema.url
-    finally:
-        schema.drop()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import io
 import json
-import sys
 import tempfile
 import zipfile
 from pathlib import Path
 
+from databases import PostgresSchema, require_postgres
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -27,13 +27,6 @@ from chronicle.database import Database
 from chronicle.importer import import_package
 from chronicle.report import monthly_report
 from chronicle.web.app import create_app
-
-
-def _root_conftest():
-    """tests/conftest.py as pytest loaded it (`from conftest import` may find tests/browser/conftest.py instead)."""
-    wanted = str(Path(__file__).with_name("conftest.py"))
-    return next(module for module in list(sys.modules.values()) if getattr(module, "__file__", None) == wanted)
-
 
 LATIN = "bcdfghjklmnpqrstvwxz"
 CYRILLIC = "бвгджзклмнпрстфхцчшщ"
@@ -156,8 +149,7 @@ def test_public_output_shows_no_restricted_text_and_no_hidden_name_on_sqlite(gen
 @given(generated=registers())
 def test_public_output_shows_no_restricted_text_and_no_hidden_name_on_postgresql(generated, key_file):
     package, secrets, hidden_names = generated
-    tests = _root_conftest()
-    schema = tests.PostgresSchema(tests.require_postgres())
+    schema = PostgresSchema(require_postgres())
     try:
         with tempfile.TemporaryDirectory() as folder:
             database = Database.open(schema.url)

@@ -9,21 +9,17 @@ failure, as for PostgreSQL in tests/conftest.py.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
-from harness import Server, build_register, chromium_unavailable, launch_chromium
-
-TIMEOUT_MS = 15_000  # for one action or expectation; a page here answers in well under a second
-
-
-def require_chromium() -> None:
-    reason = chromium_unavailable()
-    if reason is not None:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI=true and {reason}")
-        pytest.skip(reason)
+from harness import (  # noqa: F401
+    TIMEOUT_MS,
+    Server,
+    build_register,
+    chromium_unavailable,
+    launch_chromium,
+    require_chromium,
+)
 
 
 @pytest.fixture(scope="session")

@@ -24,6 +24,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from chronicle.accounts import Accounts
 from chronicle.database import Database
 from chronicle.generate import generate_package
@@ -178,3 +180,14 @@ def chromium_unavailable() -> str | None:
 def launch_chromium(playwright):
     """Debian's Chromium, headless; Playwright gives it a fresh, temporary user data folder."""
     return playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+
+
+TIMEOUT_MS = 15_000  # for one action or expectation; a page here answers in well under a second
+
+
+def require_chromium() -> None:
+    reason = chromium_unavailable()
+    if reason is not None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI=true and {reason}")
+        pytest.skip(reason)

@@ -12,8 +12,7 @@ from collections.abc import Iterator
 
 import pyotp
 import pytest
-from conftest import TIMEOUT_MS, require_chromium
-from harness import ADMIN, Server, build_register
+from harness import ADMIN, TIMEOUT_MS, Server, build_register, require_chromium
 from playwright.sync_api import Page, expect
 
 
