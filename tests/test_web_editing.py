@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from chronicle.database import Database
 from chronicle.importer import import_package
+from chronicle.register import Register
 from chronicle.schema import RECORD_TABLES
 from chronicle.web import access
 from chronicle.web.access import EDIT, ROUTE_PERMISSIONS, Principal
@@ -415,3 +416,14 @@ def test_persons_are_added_to_an_empty_register(database: Database):
     added = [client.post("/persons/new", data={"name": f"Person {number}"}, follow_redirects=False) for number in range(3)]
     assert [answer.status_code for answer in added] == [303, 303, 303]
     assert client.get("/api/v1/persons").json()["total"] == 3
+
+
+def test_sources_are_found_by_their_title_although_it_is_encrypted_at_rest(database: Database):
+    register = Register(database)
+    register.record("sources", {"source_id": "s-a", "title": "Viasna: detentions in Homiel", "publisher": "Viasna", "restricted": "false"})
+    register.record("sources", {"source_id": "s-b", "title": "Court schedule", "publisher": "Zerkalo", "restricted": "false"})
+    client = TestClient(create_app(database, WebSettings(local_operator=True)))
+    found = client.get("/api/v1/sources", params={"q": "homiel"}).json()
+    assert [row["source_id"] for row in found["sources"]] == ["s-a"] and found["total"] == 1
+    assert [row["source_id"] for row in client.get("/api/v1/sources", params={"q": "zerkalo"}).json()["sources"]] == ["s-b"]
+    assert "Viasna: detentions in Homiel" in client.get("/sources", params={"q": "Homiel"}).text

@@ -729,20 +729,27 @@ def _list(request: Request, register: Register, kind: Kind, principal: Principal
           known_at: str | None = None, conditions: list | None = None) -> dict[str, Any]:
     table = RECORD_TABLES[kind.resource]
     conditions = list(conditions or [])
-    if q and q.strip():
-        wanted = q.strip().lower()
+    wanted = q.strip().lower() if q and q.strip() else None
+    if wanted and kind is not SOURCES:
         found = (func.lower(table.c[column]).contains(wanted, autoescape=True) for column in kind.search)
         conditions.append(or_(*found))
     if kind is SOURCES and not principal.may(READ_RESTRICTED):
         conditions.append(table.c.restricted.is_(False))
     order = {
-        "sources": ("published", "title", "source_id"),  # the latest first
+        "sources": ("published", "source_id"),  # the latest first (titles are encrypted: the database cannot sort them)
         "events": ("day", "event_id"),
         "memberships": ("person_id", "organisation_id"),
     }.get(kind.resource, (kind.title, kind.key))
     order = [table.c[column].desc().nulls_last() if column == "published" else table.c[column] for column in order]
     size = request.app.state.settings.page_size
-    rows, total = _page(register, kind, conditions, order, page_number, size, moment_option(known_at))
+    if wanted and kind is SOURCES:
+        # A source's title, publisher and url are encrypted at rest: searched here, after decryption.
+        every, _ = _page(register, kind, conditions, order, 1, 10**9, moment_option(known_at))
+        matching = [row for row in every if any(wanted in str(row[column] or "").lower() for column in (*kind.search, "source_id"))]
+        total = len(matching)
+        rows = matching[(page_number - 1) * size : page_number * size]
+    else:
+        rows, total = _page(register, kind, conditions, order, page_number, size, moment_option(known_at))
     return {
         kind.resource: [shown(row, principal) for row in rows],
         "total": total,
