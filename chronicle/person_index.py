@@ -156,6 +156,7 @@ class PersonIndex:
         self._by_name: list[Entry] = []
         self._redactor: NameRedactor | None = None
         self._lists: dict[tuple, list[Entry]] = {}  # filtered and sorted lists of this version, by query without paging
+        self._facets: dict[str, list[str]] | None = None
 
     # Reading
 
@@ -191,12 +192,17 @@ class PersonIndex:
         return rows[wanted.offset : wanted.offset + wanted.limit], len(rows)
 
     def facets(self) -> dict[str, list[str]]:
-        """The categories and regions in use, for the filters of a list."""
-        entries = self.entries().values()
-        return {
-            "categories": sorted({category for entry in entries for category in entry.categories}),
-            "regions": sorted({entry.region for entry in entries if entry.region}),
-        }
+        """The categories and regions in use, for the filters of a list (worked out once per version)."""
+        self._refresh()
+        facets = self._facets
+        if facets is None:
+            entries = self._entries.values()
+            facets = {
+                "categories": sorted({category for entry in entries for category in entry.categories}),
+                "regions": sorted({entry.region for entry in entries if entry.region}),
+            }
+            self._facets = facets
+        return {name: list(values) for name, values in facets.items()}
 
     def _search(self, rows: list[Entry], text: str) -> list[Entry]:
         """Entries whose names contain the text, or whose name keys start with every word's key; best first."""
@@ -226,6 +232,7 @@ class PersonIndex:
             entries, self._redactor = self._load()
             self._entries = entries
             self._lists = {}
+            self._facets = None
             self._by_name = sorted(entries.values(), key=lambda entry: (entry.name.lower(), entry.person_id))
             self._version = version
 

@@ -10,6 +10,7 @@ that two people editing one record cannot silently overwrite each other.
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import date, datetime
 from typing import Any
@@ -46,19 +47,28 @@ def register_version(database: Database, tables: tuple[Table, ...], *, max_age: 
     wants a `max_age` of about a second.
     """
     cache = database.__dict__.setdefault("_version_checks", {})
+    lock = database.__dict__.setdefault("_version_lock", threading.Lock())
     key = tuple(table.name for table in tables)
     now = time.monotonic()
     checked = cache.get(key)
     if checked is None or checked[2] != database.writes or now - checked[0] >= max_age:
-        with database.reading() as connection:
-            value = tuple(
-                connection.execute(
-                    select(func.max(table.c.row_id), select(func.count()).where(table.c.retracted_at.is_(None)).scalar_subquery())
-                ).one()
-                for table in tables
-            )
-        checked = (now, value, database.writes)
-        cache[key] = checked
+        # While one thread reads the tables, the others answer with the value a moment old, rather than all
+        # reading at once; after a write through this process, everyone waits for the new value.
+        fresh_needed = checked is None or checked[2] != database.writes
+        if lock.acquire(blocking=fresh_needed):
+            try:
+                writes = database.writes  # before reading: a write during the read makes the next call read again
+                with database.reading() as connection:
+                    value = tuple(
+                        connection.execute(
+                            select(func.max(table.c.row_id), select(func.count()).where(table.c.retracted_at.is_(None)).scalar_subquery())
+                        ).one()
+                        for table in tables
+                    )
+                checked = (time.monotonic(), value, writes)
+                cache[key] = checked
+            finally:
+                lock.release()
     return (database.writes, checked[1])
 
 

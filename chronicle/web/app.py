@@ -18,10 +18,11 @@ from fastapi.staticfiles import StaticFiles
 from chronicle import __version__
 from chronicle.accounts import Accounts
 from chronicle.database import Database
+from chronicle.dates import utc_now
 from chronicle.figures import Figures
 from chronicle.person_index import PersonIndex
 from chronicle.register import Register
-from chronicle.web import i18n
+from chronicle.web import i18n, public_cache
 from chronicle.web.access import (
     CSRF_FIELD,
     CSRF_HEADER,
@@ -229,11 +230,12 @@ class LanguageAndHeaders:
                 i18n.reset_language(token)
                 await _refuse_without_csrf_token(scope, send)
                 return
-        private = session is not None or settings.local_operator
+        private = session is not None or settings.local_operator or b"authorization" in headers
         form_session = set_form_session(session)
 
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
+                public_cache.strip_mark(message)
                 message.setdefault("headers", [])
                 present = {name.lower() for name, _ in message["headers"]}
                 message["headers"].extend(header for header in SECURITY_HEADERS if header[0] not in present)
@@ -243,7 +245,12 @@ class LanguageAndHeaders:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_headers)
+            if private or scope["method"] != "GET":
+                await self.app(scope, receive, send_with_headers)
+            else:
+                key = (scope.get("scheme"), headers.get(b"host"), scope["path"], scope.get("query_string", b""),
+                       i18n.current_language(), utc_now().date())
+                await public_cache.answer(scope["app"].state.public_cache, key, self.app, scope, receive, send_with_headers)
         finally:
             reset_form_session(form_session)
             i18n.reset_language(token)
@@ -267,6 +274,7 @@ def create_app(database: Database, settings: WebSettings | None = None) -> FastA
     app.state.figures = Figures(database, cache=True, max_age=VERSION_CHECK_SECONDS)
     app.state.person_index = PersonIndex(database, max_age=VERSION_CHECK_SECONDS)
     app.state.public_index = PersonIndex(database, public=True, max_age=VERSION_CHECK_SECONDS)
+    app.state.public_cache = public_cache.PublicCache(database, max_age=VERSION_CHECK_SECONDS)
     app.state.templates = make_templates()
     app.state.templates.env.globals.update(csrf_field=csrf_field, local_operator=LOCAL_OPERATOR)
     app.add_middleware(LanguageAndHeaders)

@@ -17,7 +17,7 @@ import gettext
 import io
 from contextvars import ContextVar
 from datetime import date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from babel import Locale
@@ -110,12 +110,17 @@ def format_partial_date(value: str | date | None) -> str:
         return babel_format_datetime(value, format="medium", locale=_babel_locale())
     if isinstance(value, date):
         return babel_format_date(value, format="medium", locale=_babel_locale())
-    text = str(value)
+    return _format_date_text(str(value), current_language())
+
+
+@lru_cache(maxsize=65_536)
+def _format_date_text(text: str, language: str) -> str:
+    """A recorded date in one language (lists show thousands of the same few days)."""
     try:
         if len(text) == 4:
             return text
         if len(text) == 7:
-            return babel_format_date(date.fromisoformat(text + "-01"), format="LLLL y", locale=_babel_locale())
-        return babel_format_date(date.fromisoformat(text[:10]), format="medium", locale=_babel_locale())
+            return babel_format_date(date.fromisoformat(text + "-01"), format="LLLL y", locale=Locale.parse(language))
+        return babel_format_date(date.fromisoformat(text[:10]), format="medium", locale=Locale.parse(language))
     except ValueError:
         return text

@@ -22,7 +22,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from harness import Server, build_register, chromium_unavailable, launch_chromium  # noqa: E402
+from harness import Server, build_register, chromium_unavailable, launch_chromium
 
 WIDTHS = {"laptop": (1280, 800), "phone": (390, 844)}
 HEIGHT_LIMIT = {"laptop": 1300, "phone": 2000}  # of a cut page, in CSS pixels

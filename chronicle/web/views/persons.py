@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
 
 from chronicle import audit
 from chronicle.dates import parse_timestamp
@@ -22,6 +23,7 @@ from chronicle.register import Register
 from chronicle.status import derive_status
 from chronicle.web.access import READ_INTERNAL, READ_RESTRICTED, Principal, public, require
 from chronicle.web.deps import RegisterDep
+from chronicle.web.public_cache import mark_public
 from chronicle.web.rendering import page, redirect
 
 router = APIRouter()
@@ -148,7 +150,9 @@ def persons_json(
         political_prisoners=political_prisoners, sort=sort, page_number=page_number,
     )
     context.pop("filters")
-    return {"ok": True, **context}
+    # The rows are JSON already: JSONResponse skips FastAPI's per-value encoding, most of this answer's cost.
+    answer = JSONResponse({"ok": True, **context})
+    return mark_public(request, answer) if public_view else answer
 
 
 def person_details(register: Register, person_id: str, *, known_at: datetime | None, public_view: bool, restricted: bool) -> dict[str, Any]:

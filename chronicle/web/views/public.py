@@ -28,6 +28,7 @@ from chronicle.schema import sources as sources_table
 from chronicle.web.access import Principal, public
 from chronicle.web.deps import FiguresDep, RegisterDep
 from chronicle.web.i18n import LANGUAGES
+from chronicle.web.public_cache import mark_public
 from chronicle.web.rendering import page
 from chronicle.web.views.auth import safe_next
 from chronicle.web.views.figures import chart_cache, dashboard_context, headline_charts
@@ -53,7 +54,7 @@ def home(request: Request, figures: FiguresDep, principal: PublicDep):
     today = utc_now().date()
     context = dashboard_context(figures, today, None)
     context["charts"] = headline_charts(figures, chart_cache(request), today, None, context["stock"])
-    return page(request, "public/home.html", context)
+    return mark_public(request, page(request, "public/home.html", context))
 
 
 @router.get("/public/prisoners", summary="The public list of political prisoners")
@@ -72,7 +73,7 @@ def prisoners(
         region=region, case=None, organisation=None, recognized=None, political_prisoners=True, sort=sort, page_number=page_number,
     )
     context.update(index.facets())
-    return page(request, "public/prisoners.html", context)
+    return mark_public(request, page(request, "public/prisoners.html", context))
 
 
 @router.get("/public/prisoners/{person_id}", summary="A public person page")
@@ -80,7 +81,7 @@ def prisoner(request: Request, person_id: str, register: RegisterDep, index: Pub
     if index.get(person_id) is None:
         raise NotFoundError(f"no person {person_id!r} on the public list")
     details = person_details(register, person_id, known_at=None, public_view=True, restricted=False)
-    return page(request, "public/person.html", withhold_names(details, index.redactor()))
+    return mark_public(request, page(request, "public/person.html", withhold_names(details, index.redactor())))
 
 
 _open_data_lock = threading.Lock()
