@@ -501,11 +501,20 @@ def vegalite_version() -> str:
     return max(fives, key=lambda version: tuple(int(part) for part in version.split(".")))
 
 
-def to_svg(spec: Mapping[str, Any]) -> str:
-    """The chart as an SVG document (text drawn as <text>, fonts named, nothing fetched)."""
+def to_svg(spec: Mapping[str, Any], *, format_locale: Mapping[str, Any] | None = None, time_format_locale: Mapping[str, Any] | None = None) -> str:
+    """The chart as an SVG document (text drawn as <text>, fonts named, nothing fetched).
+
+    The locales (d3-format and d3-time-format dictionaries) write numbers and
+    month names in another language; by default, English.
+    """
     import vl_convert
 
-    return vl_convert.vegalite_to_svg(dict(spec), vl_version=vegalite_version(), allowed_base_urls=[])
+    locales = {}
+    if format_locale is not None:
+        locales["format_locale"] = dict(format_locale)
+    if time_format_locale is not None:
+        locales["time_format_locale"] = dict(time_format_locale)
+    return vl_convert.vegalite_to_svg(dict(spec), vl_version=vegalite_version(), allowed_base_urls=[], **locales)
 
 
 def to_png(spec: Mapping[str, Any], *, scale: float = PNG_SCALE) -> bytes:

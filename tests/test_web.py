@@ -241,3 +241,23 @@ def test_a_form_sent_from_another_site_is_refused_before_anything_runs(register:
 def test_the_language_link_never_leads_to_another_site(anonymous: TestClient, target: str):
     answer = anonymous.get("/language/be", params={"next": target}, follow_redirects=False)
     assert answer.status_code == 303 and answer.headers["location"] == "/"
+
+
+@pytest.mark.parametrize(("language", "words"), [
+    ("be", ["Паказчык", "Вызваленні", "Затрыманні", "На 2021-08-01", "вядома на", ">ліп<"]),  # July, on the monthly axis
+    ("ru", ["Показатель", "Освобождения", "Задержания", "На 2021-08-01", "известно на", ">июль<"]),
+])
+def test_charts_speak_the_readers_language(staff: TestClient, language: str, words: list[str]):
+    import base64
+    import re
+
+    def svgs(accept: str) -> str:
+        page = staff.get("/dashboard", params={"as_of": "2021-08-01"}, headers={"accept-language": accept}).text
+        return "".join(base64.b64decode(data).decode() for data in re.findall(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)", page))
+
+    english, translated = svgs("en"), svgs(language)
+    assert "Releases" in english and "Figure" in english and "As of 2021-08-01" in english
+    for word in words:
+        assert word in translated, word
+    assert "Releases" not in translated and "As of" not in translated
+    assert svgs("en") == english  # each language has its own drawing: an English reader never gets another's

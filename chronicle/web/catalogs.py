@@ -22,6 +22,7 @@ from babel.messages.pofile import read_po, write_po
 from chronicle import charts
 from chronicle.status import STATUS_LABELS
 from chronicle.vocabulary import COMMON_CATEGORIES, EVENT_TYPES, RELEASE_REASONS, SENTENCE_KINDS
+from chronicle.web.chart_language import chart_words
 from chronicle.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, LOCALE_DIR
 
 WEB = Path(__file__).parent
@@ -32,7 +33,7 @@ OPTIONS = {"templates/**.html": {"extensions": "jinja2.ext.i18n"}}
 def dynamic_messages() -> list[str]:
     """Messages that templates translate from data: statuses, event types, kinds, reasons, categories, figures."""
     words = [name.replace("_", " ") for name in (*EVENT_TYPES, *SENTENCE_KINDS, *RELEASE_REASONS, *COMMON_CATEGORIES)]
-    return sorted({*STATUS_LABELS.values(), *words, *charts.LABELS.values()})
+    return sorted({*STATUS_LABELS.values(), *words, *charts.LABELS.values(), *chart_words()})
 
 
 def template_catalog() -> Catalog:

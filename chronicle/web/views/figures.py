@@ -20,6 +20,7 @@ from chronicle import charts
 from chronicle.dates import parse_date, parse_timestamp, utc_now
 from chronicle.errors import InputError
 from chronicle.figures import FLOW_METRICS, METRICS, STEPS, Figures, Filters
+from chronicle.web import chart_language, i18n
 from chronicle.web.access import READ_INTERNAL, Principal, public, require
 from chronicle.web.deps import FiguresDep
 from chronicle.web.i18n import gettext_ as _
@@ -97,21 +98,21 @@ def headline_charts(figures: Figures, cache: ChartCache, as_of: date, known_at: 
         points = figures.series("political_prisoners", start, as_of, step="month", known_at=known_at)
         behind_bars = figures.series("behind_bars", start, as_of, step="month", known_at=known_at)
         spec = charts.prisoners_chart(points, behind_bars=behind_bars, as_of=as_of, known_at=known_at, title=_("Behind bars, month by month"))
-        return charts.to_svg(spec)
+        return chart_language.draw(spec)
 
     def flows() -> str:
         data = {metric: figures.series(metric, flows_start, as_of, step="month", known_at=known_at) for metric in ("arrests", "releases", "pardons")}
-        return charts.to_svg(charts.monthly_flows_chart(data, as_of=as_of, known_at=known_at, title=_("Arrests, releases and pardons by month")))
+        return chart_language.draw(charts.monthly_flows_chart(data, as_of=as_of, known_at=known_at, title=_("Arrests, releases and pardons by month")))
 
     def categories() -> str:
         counts = stock["political_prisoners_by_category"]
-        return charts.to_svg(charts.category_chart(counts, as_of=as_of, known_at=known_at, title=_("Political prisoners by category")))
+        return chart_language.draw(charts.category_chart(counts, as_of=as_of, known_at=known_at, title=_("Political prisoners by category")))
 
     made = {}
     for name, make in (("prisoners", prisoners), ("flows", flows), ("categories", categories)):
         if name == "categories" and not stock["political_prisoners_by_category"]:
             continue
-        made[name] = cache.get((version, name, as_of, known_at), make)
+        made[name] = cache.get((version, name, as_of, known_at, i18n.current_language()), make)
     return made
 
 
