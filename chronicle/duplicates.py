@@ -105,6 +105,13 @@ class Comparison:
         return {"a": self.a, "b": self.b, "comparison": self.result}
 
 
+EVIDENCE_WORDS = (
+    "same stem", "similar stem", "somewhat similar stem", "same group", "similar spelling", "similar", "different", "unknown",
+    "same year, a month unknown", "same month, a day unknown", "same day", "same year, month or day differ", "within a year", "same",
+)
+"""Every word the evidence of a proposal uses (the web app translates them)."""
+
+
 def compare_names(prepared_a: dict[str, Any], prepared_b: dict[str, Any]) -> tuple[str, str, str]:
     """How surname, given name and patronymic of two prepared records (`prepare_record`) compare, in words.
 

@@ -35,6 +35,8 @@ def test_the_person_page_links_its_possible_duplicates_with_the_evidence(staff: 
     page = staff.get("/persons/p5/duplicates")
     assert page.status_code == 200
     assert "Siarhei Tsikhanouski" in page.text and "same stem" in page.text
+    russian = staff.get("/persons/p5/duplicates", headers={"accept-language": "ru"}).text
+    assert "та же основа" in russian and "same stem" not in russian  # the evidence in the reader's language
     links = staff.get("/api/v1/persons/p5/duplicates").json()["links"]
     assert [link["person"]["person_id"] for link in links][:1] == ["p1"]
     assert all(link["person"]["person_id"] != "p5" for link in links)

@@ -20,6 +20,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
 from chronicle import charts
+from chronicle.duplicates import EVIDENCE_WORDS
 from chronicle.status import STATUS_LABELS
 from chronicle.vocabulary import COMMON_CATEGORIES, EVENT_TYPES, RELEASE_REASONS, SENTENCE_KINDS
 from chronicle.web.chart_language import chart_words
@@ -33,7 +34,7 @@ OPTIONS = {"templates/**.html": {"extensions": "jinja2.ext.i18n"}}
 def dynamic_messages() -> list[str]:
     """Messages that templates translate from data: statuses, event types, kinds, reasons, categories, figures."""
     words = [name.replace("_", " ") for name in (*EVENT_TYPES, *SENTENCE_KINDS, *RELEASE_REASONS, *COMMON_CATEGORIES)]
-    return sorted({*STATUS_LABELS.values(), *words, *charts.LABELS.values(), *chart_words()})
+    return sorted({*STATUS_LABELS.values(), *words, *charts.LABELS.values(), *chart_words(), *EVIDENCE_WORDS})
 
 
 def template_catalog() -> Catalog:
