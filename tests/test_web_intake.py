@@ -130,6 +130,18 @@ def test_the_review_highlights_the_events_and_claims_and_names_the_person(staff:
     assert values["rows"] == "1"
 
 
+def test_a_claim_reads_in_the_readers_language(staff: TestClient):
+    text = "Viasna said on Monday that at least 1,174 political prisoners remain behind bars."
+    body, headers = multipart({"text": text, "published": "2025-07-08", "lang": "en"})
+    english = staff.post("/intake", content=body, headers=headers).text
+    body, headers = multipart({"text": text, "published": "2025-07-08", "lang": "en"})
+    russian = staff.post("/intake", content=body, headers={**headers, "accept-language": "ru"}).text
+    row = re.search(r'<tr id="C1">(.*?)</tr>', english, re.DOTALL).group(1)
+    assert 'at least <strong class="num">1,174</strong>' in row and "at_least" not in row
+    row = re.search(r'<tr id="C1">(.*?)</tr>', russian, re.DOTALL).group(1)
+    assert 'не менее <strong class="num">1' in row and "at least <strong" not in row
+
+
 def test_a_claim_shows_the_register_figure_and_whether_it_holds(staff: TestClient):
     page = review(staff, dev_text("01_hamenka_detained"), "2025-07-08").text
     figure = staff.get("/api/v1/figures", params={"as_of": "2025-07-08"}).json()["political_prisoners"]

@@ -21,6 +21,7 @@ from babel.messages.pofile import read_po, write_po
 
 from chronicle import charts
 from chronicle.duplicates import EVIDENCE_WORDS
+from chronicle.schema import RECORD_TABLES
 from chronicle.status import STATUS_LABELS
 from chronicle.vocabulary import COMMON_CATEGORIES, EVENT_TYPES, RELEASE_REASONS, SENTENCE_KINDS
 from chronicle.web.chart_language import chart_words
@@ -31,10 +32,18 @@ METHODS = [("**.py", "python"), ("templates/**.html", "jinja2")]
 OPTIONS = {"templates/**.html": {"extensions": "jinja2.ext.i18n"}}
 
 
+def _intake_words() -> list[str]:
+    """Claims' qualifiers and subsets (intake review), the resources of a data package (import page)."""
+    from chronicle.web.views.intake import QUALIFIER_WORDS
+
+    return [*(word for word in QUALIFIER_WORDS.values() if word), "category", "case", "organisation", "region", *RECORD_TABLES]
+
+
 def dynamic_messages() -> list[str]:
     """Messages that templates translate from data: statuses, event types, kinds, reasons, categories, figures."""
     words = [name.replace("_", " ") for name in (*EVENT_TYPES, *SENTENCE_KINDS, *RELEASE_REASONS, *COMMON_CATEGORIES)]
-    return sorted({*STATUS_LABELS.values(), *words, *charts.LABELS.values(), *chart_words(), *EVIDENCE_WORDS})
+    return sorted({*STATUS_LABELS.values(), *words, *charts.LABELS.values(), *chart_words(), *EVIDENCE_WORDS,
+                   *_intake_words()})
 
 
 def template_catalog() -> Catalog:
