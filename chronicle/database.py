@@ -35,6 +35,8 @@ from chronicle.errors import DatabaseError, InputError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 DEFAULT_DATABASE = "chronicle.db"
+# How long a write waits for another to finish before it is refused (SQLite's busy timeout, PostgreSQL's lock_timeout).
+WRITE_LOCK_WAIT_SECONDS = 10
 
 
 def database_url(location: str) -> str:
@@ -58,7 +60,7 @@ def _sqlite_settings(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={WRITE_LOCK_WAIT_SECONDS * 1000}")
     cursor.execute("PRAGMA foreign_keys=ON")
     # Freed space is overwritten with zeros, so that a withdrawn value or an old key's ciphertext does not stay in the file.
     cursor.execute("PRAGMA secure_delete=ON")
@@ -222,14 +224,39 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        """One transaction: committed when the block ends, rolled back on any error."""
+        """One write transaction: committed when the block ends, rolled back on any error.
+
+        It takes the register's write lock first (`_lock_for_writing`), so
+        write transactions run one after another and what one reads (the
+        current version an edit is based on, the next person key) is still so
+        when it writes.
+        """
         try:
             with self.engine.begin() as connection:
+                self._lock_for_writing(connection)
                 self._check_key_unchanged(connection)
                 yield connection
         except OperationalError as error:
             raise DatabaseError(f"the database refused the change: {error.orig}") from None
         self.writes += 1
+
+    def _lock_for_writing(self, connection: Connection) -> None:
+        """Wait (at most WRITE_LOCK_WAIT_SECONDS) until no other write transaction runs, and keep the lock until the end.
+
+        SQLite: BEGIN IMMEDIATE. The driver would begin the transaction only at
+        its first INSERT or UPDATE, so the reads before it (is this still the
+        current version? which person key is free?) would run outside it,
+        racing other writers. PostgreSQL: a transaction-level advisory lock of
+        this schema's register, for the same reason (READ COMMITTED lets two
+        writers read the same state). A wait that lasts too long is refused
+        ("database is locked", "lock timeout"), and nothing is written.
+        """
+        if self.dialect == "sqlite":
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{WRITE_LOCK_WAIT_SECONDS}s'")
+            connection.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext('chronicle writes ' || current_schema()))")
+            connection.exec_driver_sql("SET LOCAL lock_timeout TO DEFAULT")
 
     def _check_key_unchanged(self, connection: Connection) -> None:
         """Refuse to write after the register's key was rotated by another process: its values would not open."""
