@@ -26,11 +26,18 @@ is named as such rather than as damage.
 A restore reads and checks the whole archive before it touches the
 database, refuses a database that is not empty, and writes everything in one
 transaction.
+
+A backup is an entry of the audit log of the register it was taken from
+(docs/audit.md), recorded once the archive is written and before it is put
+in place, so that no archive appears without its entry (the archive's
+snapshot is taken before it, so the archive does not hold it). It names the
+archive by its SHA-256 and its time of creation, never by its path.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 import zlib
@@ -67,6 +74,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import StaticPool
 
+from chronicle import audit
 from chronicle.crypto import RegisterKey, derive
 from chronicle.database import Database, _alembic_config
 from chronicle.dates import format_timestamp, utc_now
@@ -238,6 +246,26 @@ class _PartWriter:
         self.index += 1
 
 
+class _Hashing:
+    """A stream that hashes what is written through it: the archive's SHA-256, for the audit log."""
+
+    def __init__(self, stream):
+        self.stream, self.digest, self.size = stream, hashlib.sha256(), 0
+
+    def write(self, data: bytes) -> None:
+        self.digest.update(data)
+        self.size += len(data)
+        self.stream.write(data)
+
+
+def _archive_facts(header: dict) -> dict[str, Any]:
+    """What names an archive in the audit log: its time of creation and how it opens (never its path)."""
+    facts = {"created_at": header["created_at"], "protection": header["protection"]}
+    if header.get("key_id") is not None:
+        facts["key_id"] = header["key_id"]
+    return facts
+
+
 def _line(record: Any) -> bytes:
     return json.dumps(record, separators=(",", ":")).encode("ascii") + b"\n"
 
@@ -274,7 +302,8 @@ def write_backup(database: Database, path: Path, *, passphrase: str | None = Non
     except FileExistsError:
         raise BackupError(f"{partial} exists: another backup is being written there, or one was interrupted (remove it)") from None
     try:
-        with os.fdopen(descriptor, "wb") as stream:
+        with os.fdopen(descriptor, "wb") as file:
+            stream = _Hashing(file)
             stream.write(preamble)
             writer = _PartWriter(stream, aead, preamble)
             with _Snapshot(database) as connection:
@@ -284,8 +313,11 @@ def write_backup(database: Database, path: Path, *, passphrase: str | None = Non
                     report.tables[table.name] = _write_table(connection, table, writer, progress)
             writer.write(_line({"end": True, "tables": report.tables}))
             writer.close()
-            stream.flush()
-            os.fsync(stream.fileno())
+            file.flush()
+            os.fsync(file.fileno())
+        # Recorded before the archive is put in place: no backup appears without its entry.
+        facts = {"archive_sha256": stream.digest.hexdigest(), **_archive_facts(header), "bytes": stream.size, "rows": report.tables}
+        audit.record_event(database, "backup", details=facts)
         os.rename(partial, path)
     except BaseException:
         partial.unlink(missing_ok=True)

@@ -483,6 +483,24 @@ def _print_series_csv(points: list[dict]) -> None:
         writer.writerow([point["from"], point["to"], *cells])
 
 
+def _audit_restricted_read(database: Database, result: dict, items: list[dict], command: str) -> None:
+    """One `read_restricted` entry when a command's answer holds restricted sources (--restricted): their ids, the figure asked.
+
+    Recorded before anything is printed, as a table or JSON; an answer
+    without restricted sources is no entry (docs/audit.md).
+    """
+    from chronicle import audit
+
+    shown = sorted({
+        source["source_id"] for item in items for event in (item.get("events") or [item])
+        for source in event.get("sources", []) if source.get("restricted")
+    })
+    if shown:
+        asked = {key: result.get(key) for key in ("as_of", "from", "to", "known_at", "filters") if key in result}
+        audit.record_event(database, "read_restricted", resource="figures", key=result["metric"],
+                           details={**asked, "view": f"command line: {command}", "restricted_sources": shown})
+
+
 @app.command("explain")
 def explain_command(
     context: typer.Context,
@@ -513,6 +531,7 @@ def explain_command(
         filters = _filters(case, category, region, organisation)
         options = _when(as_of, start, end)
         result = Figures(database).explain(metric, known_at=_moment(known_at), filters=filters, include_restricted=restricted, **options)
+        _audit_restricted_read(database, result, result["items"], "explain")
     if as_json:
         _print_json(result)
         return
@@ -562,6 +581,7 @@ def reconcile_command(
         options = _when(as_of, start, end)
         result = reconcile(Figures(database), metric, value, qualifier, known_at=_moment(known_at), filters=filters,
                            include_restricted=restricted, **options)
+        _audit_restricted_read(database, result, result["candidates"]["items"], "reconcile")
     if as_json:
         _print_json(result)
         return

@@ -16,7 +16,9 @@ nothing is written. An edit that changes nothing writes nothing.
 
 Writes need EDIT, reads READ_INTERNAL; restricted sources and restricted
 notes show only with READ_RESTRICTED, and a form or API edit by someone
-without it keeps them as they are. (A form sent from another site's page
+without it keeps them as they are. A request that shows them (a page, a
+form, an API answer) adds one `read_restricted` audit entry naming the
+records shown, never their text (`audit_read`; docs/audit.md). (A form sent from another site's page
 never reaches these routes: the app refuses it first, chronicle/web/app.py.)
 
 The routes of cases, organisations and sources (and the API routes of every
@@ -40,6 +42,7 @@ from pydantic import Field as ModelField
 from sqlalchemy import func, literal, or_, select
 from starlette.datastructures import FormData
 
+from chronicle import audit
 from chronicle.dates import parse_date
 from chronicle.errors import ConflictError, InputError, NotFoundError
 from chronicle.records import ColumnError, content_digest, format_cell, parse_row_all
@@ -367,6 +370,33 @@ def visible(kind: Kind, row: dict[str, Any], principal: Principal) -> dict[str, 
     return row
 
 
+def audit_read(register: Register, principal: Principal, view: str, resource: str, key=None, *,
+               notes: bool = False, sources=(), **facts: Any) -> None:
+    """One `read_restricted` audit entry for a request that shows restricted data; none when it shows none.
+
+    `notes`: the restricted notes of the person `key` were shown; `sources`:
+    the source rows shown (the restricted ones are named by id). The entry
+    holds ids and row ids only, never what was shown.
+    """
+    if not principal.may(READ_RESTRICTED):
+        return
+    shown_sources = sorted({row["source_id"] for row in sources if row and row.get("restricted")})
+    if not notes and not shown_sources:
+        return
+    details = {"view": view, "restricted_notes": bool(notes), "restricted_sources": shown_sources, **facts}
+    audit.record_event(register.database, "read_restricted", resource=resource, key=key, details=details)
+
+
+def audit_shown_row(register: Register, principal: Principal, kind: "Kind", row: dict[str, Any] | None, view: str,
+                    **facts: Any) -> None:
+    """The entry for an answer that shows one stored version: a person's restricted notes, or a restricted source."""
+    if row is None or kind not in (PERSONS, SOURCES):
+        return
+    notes = kind is PERSONS and bool(row.get("restricted_notes"))
+    audit_read(register, principal, view, kind.resource, kind.key_of(row), notes=notes,
+               sources=[row] if kind is SOURCES else (), **facts)
+
+
 def editable_fields(kind: Kind, principal: Principal) -> list[Field]:
     """The fields the principal may see and change (the others keep their values)."""
     return [field for field in kind.fields if not field.restricted or principal.may(READ_RESTRICTED)]
@@ -437,7 +467,36 @@ def form_page(request: Request, kind: Kind, context: dict[str, Any], *, status: 
     labels = {field.name: field.label for field in kind.fields}
     labels |= {"new_source_" + field.name: field.label for field in SOURCE_FIELDS}
     context = {"kind": kind, "categories": COMMON_CATEGORIES, "labels": labels, "id_field": kind.fields[0], **context}
+    _audit_form(request, kind, context)
     return page(request, template, context, status_code=status)
+
+
+def _audit_form(request: Request, kind: Kind, context: dict[str, Any]) -> None:
+    """The entry for a form that shows stored restricted data.
+
+    A person's form with restricted notes (or a conflict that shows them
+    changed), the form of a restricted source (its title heads the page), an
+    event's form that offers restricted sources to cite. What the user typed
+    into a new record is theirs, not a read.
+    """
+    principal = current_principal(request)
+    if not principal.may(READ_RESTRICTED):
+        return
+    register = request.app.state.register
+    conflict = context.get("conflict") or {}
+    restricted_changed = any(row["field"].restricted for row in conflict.get("changed", ()))
+    if kind is PERSONS and context.get("person") is not None:
+        notes = bool(context.get("values", {}).get("restricted_notes")) or restricted_changed
+        audit_read(register, principal, "person form", "persons", context["person"]["person_id"], notes=notes)
+    elif kind is SOURCES and not context.get("creating"):
+        record = context.get("record")
+        audit_read(register, principal, "source form", "sources", record["source_id"] if record else None,
+                   sources=[record, conflict.get("current")])
+    elif kind is EVENTS and context.get("person") is not None:
+        event = context.get("event")
+        offered = [*context.get("person_sources", ()), *context.get("recent_sources", ())]
+        audit_read(register, principal, "event form", "events", event["event_id"] if event else None, sources=offered,
+                   person_id=context["person"]["person_id"])
 
 
 def _form_failure(error: FieldProblems | ConflictError, register: Register, kind: Kind, key, based_on: int | None,
@@ -693,6 +752,8 @@ def _retract_page(request: Request, register: Register, principal: Principal, ev
     person = register.get("persons", event["person_id"])
     sources = register.sources(event["source_ids"], include_restricted=principal.may(READ_RESTRICTED))
     shown_event = {**event, "sources": [sources[source] for source in event["source_ids"] if source in sources]}
+    audit_read(register, principal, "event withdrawal", "events", event["event_id"], sources=shown_event["sources"],
+               person_id=event["person_id"])
     return page(request, "records/retract.html", {"event": shown_event, "person": person, "conflict": conflict},
                 status_code=409 if conflict else 200)
 
@@ -805,6 +866,8 @@ def _list_page(kind: Kind):
     def list_page(request: Request, register: RegisterDep, principal: StaffDep, q: str | None = None,
                   page_number: PageNumber = 1):
         context = _list(request, register, kind, principal, q=q, page_number=page_number)
+        if kind is SOURCES:
+            audit_read(register, principal, "source list", "sources", sources=context["sources"], page=page_number)
         context.update(kind=kind, rows=context[kind.resource], filters={"q": q or ""})
         return page(request, "records/list.html", context)
 
@@ -815,8 +878,11 @@ def _record_page(kind: Kind):
     KeyOf = Annotated[str, Path(alias=kind.key)]
 
     def record_page(request: Request, key: KeyOf, register: RegisterDep, principal: StaffDep, known_at: KnownAt = None):
-        details = record_details(register, kind, key, principal, known_at=moment_option(known_at),
+        moment = moment_option(known_at)
+        details = record_details(register, kind, key, principal, known_at=moment,
                                  page_size=request.app.state.settings.page_size)
+        audit_shown_row(register, principal, kind, details[kind.singular], "source page",
+                        known_at=moment.isoformat() if moment else None)
         context = {**details, "kind": kind, "record": details[kind.singular], "known_at_text": known_at or ""}
         return page(request, "records/record.html", context)
 
@@ -927,6 +993,7 @@ def _refusal(kind: Kind, error: Exception, register: Register, key, principal: P
     current = _current(register, kind, key)
     if current is not None and kind is SOURCES and current["restricted"] and not principal.may(READ_RESTRICTED):
         current = None
+    audit_shown_row(register, principal, kind, current, "api conflict")
     answer = {"ok": False, "error": str(error), "title": ConflictError.title,
               "current": shown(current, principal) if current else None}
     return JSONResponse(jsonable_encoder(answer), status_code=409)
@@ -945,6 +1012,8 @@ def _api_write(register: Register, kind: Kind, principal: Principal, body: BaseM
         return _refusal(kind, error, register, None, principal)
     except ConflictError as error:
         return _refusal(kind, error, register, kind.key_of(cells), principal)
+    if based_on is not None and row["row_id"] == based_on:  # nothing changed, nothing written: the answer is a read
+        audit_shown_row(register, principal, kind, row, "api answer")
     answer = jsonable_encoder({"ok": True, kind.singular: shown(row, principal)})
     return JSONResponse(answer, status_code=201 if based_on is None else 200)
 
@@ -970,7 +1039,14 @@ def _api_routes(kind: Kind) -> None:
         versions = register.history(kind.resource, key)
         if not versions or (kind is SOURCES and versions[-1]["restricted"] and not principal.may(READ_RESTRICTED)):
             raise NotFoundError(f"no {kind.singular} {key!r}")
-        return {"ok": True, "versions": [shown(row, principal) for row in versions]}
+        answer = {"ok": True, "versions": [shown(row, principal) for row in versions]}
+        if kind in (PERSONS, SOURCES):
+            column = "restricted_notes" if kind is PERSONS else "restricted"
+            holding = [row["row_id"] for row in versions if row.get(column)]
+            if holding:
+                audit_read(register, principal, "history api", kind.resource, key, notes=kind is PERSONS,
+                           sources=versions if kind is SOURCES else (), versions=holding)
+        return answer
 
     one_path = f"{base}/{{{kind.key}}}"
     router.put(one_path, summary=f"Change a {kind.singular}: 409 with the current version if it changed since based_on")(update)
@@ -983,7 +1059,10 @@ def _api_routes(kind: Kind) -> None:
         if kind is EVENTS:
             return {"ok": True, "event": shown(register.get("events", key, known_at=moment), principal)}
         size = request.app.state.settings.page_size
-        return {"ok": True, **record_details(register, kind, key, principal, known_at=moment, page_size=size)}
+        details = record_details(register, kind, key, principal, known_at=moment, page_size=size)
+        audit_shown_row(register, principal, kind, details[kind.singular], "source api",
+                        known_at=moment.isoformat() if moment else None)
+        return {"ok": True, **details}
 
     router.get(f"{base}/{{{kind.key}}}", summary=f"A {kind.singular}, with its row_id for edits")(one)
     if kind is EVENTS:
@@ -992,6 +1071,8 @@ def _api_routes(kind: Kind) -> None:
     def many(request: Request, register: RegisterDep, principal: StaffDep, q: SearchOf = None, known_at: KnownAt = None,
              page_number: PageNumber = 1):
         listed = _list(request, register, kind, principal, q=q, page_number=page_number, known_at=known_at)
+        if kind is SOURCES:
+            audit_read(register, principal, "source list api", "sources", sources=listed["sources"], page=page_number)
         return {"ok": True, **listed}
 
     router.get(base, summary=f"The {kind.resource}, paged")(many)
