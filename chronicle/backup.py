@@ -27,11 +27,13 @@ A restore reads and checks the whole archive before it touches the
 database, refuses a database that is not empty, and writes everything in one
 transaction.
 
-A backup is an entry of the audit log of the register it was taken from
-(docs/audit.md), recorded once the archive is written and before it is put
-in place, so that no archive appears without its entry (the archive's
-snapshot is taken before it, so the archive does not hold it). It names the
-archive by its SHA-256 and its time of creation, never by its path.
+Both are in the audit log (docs/audit.md): a backup is an entry of the
+register it was taken from (recorded once the archive is written, before it
+is put in place, so that no archive appears without its entry; the archive's
+snapshot is taken before it, so the archive does not hold it), and a restore
+is an entry of the restored register, chained after the restored log, in the
+restore's transaction. Both name the archive by its SHA-256 and its time of
+creation, never by its path.
 """
 
 from __future__ import annotations
@@ -408,11 +410,13 @@ class Archive:
                 raise BackupError(f"{self.path}: the passphrase does not open this archive")
             raise BackupError(f"{self.path}: the archive's header was altered (its key check does not match)")
         self.summary: dict | None = None
+        self.sha256: str | None = None  # of the whole file, once a reading of it reached its end and found it intact
 
     def _parts(self) -> Iterator[bytes]:
         limit = self.header["part_size"] + 16
         with open(self.path, "rb") as stream:
             stream.seek(self.start)
+            digest = hashlib.sha256(self.preamble)
             index = 0
             while True:
                 offset = stream.tell()
@@ -423,6 +427,7 @@ class Archive:
                 if not 16 <= length <= limit:
                     raise BackupError(f"{self.path}: part {index + 1} (at byte {offset:,}) is damaged: the archive was altered or damaged")
                 sealed = stream.read(length)
+                digest.update(length_bytes + sealed)
                 if len(sealed) < length:
                     raise BackupError(f"{self.path}: the archive is cut short in part {index + 1}")
                 last = False
@@ -442,6 +447,7 @@ class Archive:
                     extra = len(stream.read())
                     if extra:
                         raise BackupError(f"{self.path}: {extra:,} bytes follow the end of the archive: it was altered or damaged")
+                    self.sha256 = digest.hexdigest()
                     return
 
     def records(self) -> Iterator[Any]:
@@ -566,6 +572,10 @@ def restore_backup(database: Database, archive: Archive, *, progress: Progress |
             held = connection.execute(text(f"SELECT count(*) FROM {quote(name)}")).scalar_one()
             if held != count:
                 raise BackupError(f"restoring {name}: {held:,} rows in the database after restoring {count:,}; nothing was restored")
+        # Last in the transaction, chained after the restored log: which archive this register came from.
+        facts = {"archive_sha256": archive.sha256, **_archive_facts(archive.header), "dialect": summary["dialect"],
+                 "revision": summary["revision"], "rows": report.tables}
+        audit.record(connection, "restore", details=facts)
     return report
 
 

@@ -14,7 +14,8 @@ transaction that records the key.
 
 `rotate_key` re-encrypts every sealed value, in every version, under a new
 key in one transaction, after writing the new key file; the old key is kept
-as `<key file>.old` until the new one is in force.
+as `<key file>.old` until the new one is in force. The same transaction adds
+a `key_rotate` entry to the audit log (the two key ids, never a key).
 """
 
 from __future__ import annotations
@@ -341,10 +342,15 @@ def rotate_key(location: str, notice: Notice, environ=os.environ) -> Rotation:
         old = current
         write_key_file(old_path, old)
         new = _new_key_file(path, new_path)
+    from chronicle import audit
+
     values = None
     try:
         with Database.open(url, key=old) as database, database.transaction() as connection:
             values = _reseal(connection, old, new)
+            # Last in the rotation's transaction (it locks the audit log's head): key ids only, never a key.
+            facts = {"old_key_id": old.key_id, "new_key_id": new.key_id, "values": values, "resumed": resumed}
+            audit.record(connection, "key_rotate", details=facts)
     except BaseException:
         state = stored_key_id_or_none(url)
         if state == old.key_id:

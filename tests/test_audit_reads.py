@@ -1,5 +1,5 @@
 """The audit log's reads, backups and keys (issue 7): every read of restricted data on the records pages and the
-command line, and every backup, is an entry naming who and which records (by id, never by
+command line, every backup, restore and key rotation is an entry naming who and which records (by id, never by
 content), and the chain still verifies. On SQLite and on PostgreSQL."""
 
 from __future__ import annotations
@@ -15,10 +15,11 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from chronicle import audit
-from chronicle.backup import read_header, write_backup
+from chronicle.backup import Archive, read_header, restore_backup, write_backup
 from chronicle.cli import app
 from chronicle.database import Database
 from chronicle.importer import import_package
+from chronicle.keys import read_key_file
 from chronicle.register import Register
 from chronicle.web import access
 from chronicle.web.access import Principal
@@ -244,7 +245,7 @@ def test_a_full_export_on_the_command_line_is_an_export_entry_of_its_actor(regis
 
 
 # --------------------------------------------------------------------------
-# Backups
+# Backups, restores and keys
 
 
 def test_a_backup_is_an_entry_of_the_register_naming_the_archive_by_its_hash(register: Database, database_location: str,
@@ -271,3 +272,71 @@ def test_a_failed_backup_leaves_no_entry(register: Database, tmp_path: Path):
     with pytest.raises(Exception, match="already exists"):
         write_backup(register, tmp_path / "taken.backup")
     assert audit.entries(register, action="backup") == []
+
+
+def test_a_restore_is_an_entry_of_the_restored_register_after_the_restored_chain(register: Database, database_location: str,
+                                                                               other_database_location: str, tmp_path: Path):
+    with audit.acting_as("A. Officer"):
+        Register(register).record("persons", {"person_id": "p9", "name": "New Person", "restricted_notes": "second cousin, Hrodna"})
+    source_log = audit.entries(register)
+    archive = tmp_path / "vault" / "register.backup"
+    archive.parent.mkdir()
+    with audit.acting_as("A. Officer"):
+        write_backup(register, archive)
+    with Database.open(other_database_location) as target:  # the same key (CHRONICLE_KEY_FILE)
+        with audit.acting_as("Restorer"):
+            restore_backup(target, Archive(archive, key=target.key))
+        restored = audit.entries(target)
+        assert restored[:-1] == source_log  # the log restored as it was, every entry and hash
+        entry = restored[-1]
+        assert (entry.entry_id, entry.action, entry.actor) == (len(source_log) + 1, "restore", "Restorer")
+        assert entry.previous_hash == source_log[-1].hash
+        [backup] = audit.entries(register, action="backup")
+        assert entry.facts["archive_sha256"] == backup.facts["archive_sha256"] == hashlib.sha256(archive.read_bytes()).hexdigest()
+        assert entry.facts["created_at"] == backup.facts["created_at"] == read_header(archive)["created_at"]
+        assert entry.facts["dialect"] == register.dialect and entry.facts["rows"]["persons"] == 5
+        assert audit.verify(target).intact
+        assert audit.head(target) == (entry.entry_id, entry.hash)
+        stored = raw_log(target)
+        assert "vault" not in stored and str(tmp_path) not in stored
+        for marker in RESTRICTED:
+            assert marker not in stored, marker
+        # The restored register goes on: its next entry follows the restore's.
+        with audit.acting_as("A. Officer"):
+            Register(target).record("persons", {"person_id": "p10", "name": "After the restore"})
+        assert audit.entries(target)[-1].previous_hash == entry.hash and audit.verify(target).intact
+    assert_verifies(other_database_location)
+
+
+def test_a_restore_on_the_command_line_is_an_entry_of_its_actor_and_verifies(register: Database, database_location: str,
+                                                                           tmp_path: Path):
+    archive = tmp_path / "register.backup"
+    assert _cli(database_location, "backup", str(archive)).exit_code == 0
+    target = str(tmp_path / "restored.db")  # SQLite, with the same key (CHRONICLE_KEY_FILE)
+    result = _cli(target, "restore", str(archive), actor="Restorer")
+    assert result.exit_code == 0, result.output
+    shown = runner.invoke(app, ["--db", target, "audit", "show", "--action", "restore", "--json"])
+    [entry] = [json.loads(line) for line in shown.stdout.splitlines()]
+    assert entry["actor"] == "Restorer" and entry["details"]["archive_sha256"] == hashlib.sha256(archive.read_bytes()).hexdigest()
+    assert_verifies(target)
+    refused = _cli(target, "restore", str(archive))  # not empty now: refused, and nothing recorded
+    assert refused.exit_code == 1
+    with Database.open(target) as restored:
+        assert len(audit.entries(restored, action="restore")) == 1
+
+
+def test_a_key_rotation_is_an_entry_with_both_key_ids(register: Database, database_location: str, key_file: Path):
+    old = read_key_file(key_file)
+    register.close()
+    result = _cli(database_location, "key", "rotate")
+    assert result.exit_code == 0, result.output
+    new = read_key_file(key_file)
+    with Database.open(database_location) as rotated:
+        [entry] = audit.entries(rotated, action="key_rotate")
+        assert entry.actor == "Night Shift"
+        assert entry.facts == {"old_key_id": old.key_id, "new_key_id": new.key_id, "values": entry.facts["values"], "resumed": False}
+        assert entry.facts["values"] > 0
+        stored = raw_log(rotated)
+    secret = new.secret.hex()
+    assert secret not in stored and old.secret.hex() not in stored
+    assert_verifies(database_location)
