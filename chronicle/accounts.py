@@ -26,8 +26,22 @@ one username from anywhere, lock those too). The refusal is the same
 whether the user exists, is disabled, or the password or the code was
 wrong, and an unknown user costs the same Argon2 work as a known one.
 
-Creating, disabling and resetting an account, every sign-in, every refused
-one and every sign-out are entries of the audit log (chronicle/audit.py):
+An admin changes an account on the command line: its role, its password,
+disabling it and enabling it again. A change of role or password, and
+disabling, end the account's sessions; the last enabled admin can be neither
+demoted nor disabled, so that someone is always left to manage the accounts.
+
+API tokens let scripts call the JSON API (`Authorization: Bearer <token>`
+on /api/v1 only) as their user, with that user's role at the time of each
+request. A token is 32 random bytes, shown once when it is made; the table
+holds only its SHA-256 (a high-entropy secret needs no slow hash). A token
+ends when it is revoked, when it expires, and when its user is disabled
+(disabling revokes them all). Failed token attempts are audited and counted
+per client address: too many lock that address out of token use for a while.
+
+Creating, changing, disabling and resetting an account, making and revoking
+a token, every sign-in, every refused one (a refused token too) and every
+sign-out are entries of the audit log (chronicle/audit.py):
 with the username of an account that exists, never a name typed for one
 that does not (it may be a password typed in the wrong field), and never the
 client's address.
@@ -60,7 +74,7 @@ from chronicle import audit
 from chronicle.database import Database
 from chronicle.dates import utc_now
 from chronicle.errors import DatabaseError, InputError, NotFoundError
-from chronicle.schema import recovery_codes, sign_in_failures, user_sessions, users
+from chronicle.schema import api_tokens, recovery_codes, sign_in_failures, user_sessions, users
 
 ROLES = ("admin", "editor", "analyst", "viewer")  # the keys of chronicle.web.access.ROLE_PERMISSIONS (a test checks)
 TWO_FACTOR_ROLES = frozenset({"admin", "editor"})
@@ -75,6 +89,15 @@ ISSUER = "Chronicle"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 ACTIVE, CODE, SETUP = "active", "code", "setup"
+
+TOKEN_PREFIX = "chronicle_"  # marks a string as a Chronicle API token, for secret scanners and for people
+TOKEN_BYTES = 32
+TOKEN_LABEL_MAX = 200
+TOKEN_DAYS_MAX = 3650
+# The "username" under which failed token attempts are counted in sign_in_failures: upper-case, so that no
+# username typed at the sign-in form (normalised to lower case) can ever share its hash.
+_TOKEN_FAILURES = "\x00API-TOKEN"
+TOKEN_REFUSED = "the API token is not valid: it is unknown, revoked or expired, or its user is disabled"
 
 REFUSED = "The username, password or code is not right."
 EXPIRED = "The sign-in took too long; start again."
@@ -94,6 +117,7 @@ class Policy:
     pair_failures: int = 5  # for one username from one address, within failure_window
     address_failures: int = 20  # from one address, whatever the usernames
     username_failures: int = 50  # for one username, from any address
+    token_failures: int = 20  # failed API token attempts from one address, within failure_window
 
 
 class AccountError(InputError):
@@ -162,6 +186,66 @@ class SignIn:
 
 
 @dataclass(frozen=True)
+class ApiToken:
+    """An API token as listed: never the token itself, which is shown once when it is made."""
+
+    token_id: int
+    username: str
+    label: str | None
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+    def state(self, now: datetime) -> str:
+        """`active`, `expired` or `revoked`."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and now >= self.expires_at:
+            return "expired"
+        return "active"
+
+    def to_json(self, now: datetime) -> dict[str, Any]:
+        return {
+            "token_id": self.token_id,
+            "username": self.username,
+            "label": self.label,
+            "created_at": _moment(self.created_at),
+            "expires_at": _moment(self.expires_at),
+            "last_used_at": _moment(self.last_used_at),
+            "revoked_at": _moment(self.revoked_at),
+            "state": self.state(now),
+        }
+
+
+@dataclass(frozen=True)
+class NewToken:
+    """A token just made: `token` is shown once, and only its hash is kept."""
+
+    token: str
+    info: ApiToken
+
+
+@dataclass(frozen=True)
+class TokenCheck:
+    """The answer to an API token: `ok` (with `user`), `refused`, or `locked` (too many failures from the address)."""
+
+    outcome: str
+    user: User | None = None
+    token_id: int | None = None
+    message: str = ""
+    retry_after: timedelta | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == "ok"
+
+
+def _moment(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value is not None else None
+
+
+@dataclass(frozen=True)
 class TwoFactorSetup:
     secret: str  # base32, for typing into an authenticator
     uri: str  # otpauth://totp/..., for an authenticator that reads it
@@ -220,6 +304,30 @@ def _recovery_code() -> str:
 
 def _normalise_code(code: str) -> str:
     return re.sub(r"[\s-]", "", code or "").lower()
+
+
+def check_token_label(label: str | None) -> str | None:
+    if label is None:
+        return None
+    text = unicodedata.normalize("NFC", label).strip()
+    if _CONTROL.search(text):
+        raise AccountError("--label: the label contains control characters")
+    if len(text) > TOKEN_LABEL_MAX:
+        raise AccountError(f"--label: the label is too long: at most {TOKEN_LABEL_MAX} characters")
+    return text or None
+
+
+def check_token_days(days: int | None) -> int | None:
+    if days is None:
+        return None
+    if not 1 <= days <= TOKEN_DAYS_MAX:
+        raise AccountError(f"--expires: {days} is not a number of days from 1 to {TOKEN_DAYS_MAX}")
+    return days
+
+
+def _token(row) -> ApiToken:
+    return ApiToken(token_id=row.token_id, username=row.username, label=row.label, created_at=row.created_at,
+                    expires_at=row.expires_at, last_used_at=row.last_used_at, revoked_at=row.revoked_at)
 
 
 def _user(row) -> User:
@@ -301,13 +409,202 @@ class Accounts:
         return row
 
     def disable(self, username: str) -> User:
-        """Disable a user: they cannot sign in, and their sessions end."""
+        """Disable a user: they cannot sign in, their sessions end and their API tokens are revoked.
+
+        AccountError for the last enabled admin.
+        """
+        now = self.clock()
         with self._bookkeeping() as connection:
             row = self._known(connection, username)
+            self._lock_admins(connection)
             connection.execute(update(users).where(users.c.user_id == row.user_id).values(disabled=True))
-            ended = connection.execute(delete(user_sessions).where(user_sessions.c.user_id == row.user_id)).rowcount
-            audit.record(connection, "user_disable", resource="users", key=row.username, details={"sessions_ended": ended})
+            self._an_admin_is_left(connection, row, "disabling it")
+            ended = self._end_sessions(connection, row.user_id)
+            revoked = connection.execute(update(api_tokens).where(api_tokens.c.user_id == row.user_id, api_tokens.c.revoked_at.is_(None))
+                                         .values(revoked_at=now)).rowcount
+            audit.record(connection, "user_disable", resource="users", key=row.username,
+                         details={"sessions_ended": ended, "tokens_revoked": revoked})
         return self.user(username)
+
+    def enable(self, username: str) -> User:
+        """Enable a disabled user again: they may sign in (their old sessions and API tokens stay ended)."""
+        with self._bookkeeping() as connection:
+            row = self._known(connection, username)
+            if row.disabled:
+                connection.execute(update(users).where(users.c.user_id == row.user_id).values(disabled=False))
+                audit.record(connection, "user_enable", resource="users", key=row.username, details={})
+        return self.user(username)
+
+    def change_role(self, username: str, role: str) -> User:
+        """Give a user another role; their sessions end (AccountError for an unknown role, or to demote the last enabled admin).
+
+        To admin or editor, two-factor sign-in becomes required: a user who
+        has not set it up does so at their next sign-in. Back to analyst or
+        viewer, it stays required (it is never weakened by a role change).
+        """
+        if role not in ROLES:
+            raise AccountError(f"{role!r} is not a role: the roles are {', '.join(ROLES)}")
+        with self._bookkeeping() as connection:
+            row = self._known(connection, username)
+            if row.role != role:
+                self._lock_admins(connection)
+                connection.execute(update(users).where(users.c.user_id == row.user_id).values(
+                    role=role, totp_required=bool(row.totp_required) or role in TWO_FACTOR_ROLES))
+                self._an_admin_is_left(connection, row, f"making it {_article(role)} {role}")
+                ended = self._end_sessions(connection, row.user_id)
+                audit.record(connection, "user_change", resource="users", key=row.username, details={
+                    "changed": "role", "from": row.role, "to": role, "sessions_ended": ended,
+                    "two_factor_required": bool(row.totp_required) or role in TWO_FACTOR_ROLES,
+                })
+        return self.user(username)
+
+    def set_password(self, username: str, password: str) -> User:
+        """Give a user a new password (WeakPassword if it is weak); their sessions end. Their API tokens stay valid."""
+        with self.database.reading() as connection:
+            name = self._known(connection, username).username
+        secret = check_password(password, name)
+        password_hash = self.hasher.hash(secret)
+        with self._bookkeeping() as connection:
+            row = self._known(connection, name)
+            connection.execute(update(users).where(users.c.user_id == row.user_id).values(
+                password_hash=password_hash, password_changed_at=self.clock()))
+            ended = self._end_sessions(connection, row.user_id)
+            audit.record(connection, "user_change", resource="users", key=row.username,
+                         details={"changed": "password", "sessions_ended": ended})
+        return self.user(name)
+
+    def _end_sessions(self, connection: Connection, user_id: int) -> int:
+        return connection.execute(delete(user_sessions).where(user_sessions.c.user_id == user_id)).rowcount
+
+    def _lock_admins(self, connection: Connection) -> None:
+        """Lock the rows of the enabled admins until the transaction ends (PostgreSQL), so that two
+        concurrent demotions cannot both see the other admin still there. SQLite locks the whole
+        database at the first write, before `_an_admin_is_left` counts."""
+        connection.execute(select(users.c.user_id).where(users.c.role == "admin", users.c.disabled.is_(False))
+                           .with_for_update()).all()
+
+    def _an_admin_is_left(self, connection: Connection, before, what: str) -> None:
+        """After changing the user `before` was: AccountError (the transaction rolls back) when no enabled admin is left."""
+        if before.role != "admin" or before.disabled:
+            return
+        left = connection.execute(select(func.count()).select_from(users)
+                                  .where(users.c.role == "admin", users.c.disabled.is_(False))).scalar_one()
+        if left == 0:
+            raise AccountError(
+                f"{before.username} is the last enabled admin: {what} would leave nobody who may manage the accounts; "
+                f"make another user an admin first (chronicle user role NAME admin)"
+            )
+
+    # ------------------------------------------------------------------
+    # API tokens
+
+    def add_token(self, username: str, *, label: str | None = None, expires_days: int | None = None) -> NewToken:
+        """A new API token for a user (not a disabled one); the token is in the answer, and nowhere else."""
+        shown = check_token_label(label)
+        days = check_token_days(expires_days)
+        now = self.clock()
+        token = TOKEN_PREFIX + secrets.token_urlsafe(TOKEN_BYTES)
+        expires_at = now + timedelta(days=days) if days is not None else None
+        with self._bookkeeping() as connection:
+            row = self._known(connection, username)
+            if row.disabled:
+                raise AccountError(f"{row.username} is disabled: enable it first (chronicle user enable {row.username})")
+            token_id = connection.execute(insert(api_tokens).values(
+                user_id=row.user_id, token_hash=token_hash(token), label=shown, created_at=now, expires_at=expires_at,
+            )).inserted_primary_key[0]
+            audit.record(connection, "user_change", resource="users", key=row.username, details={
+                "changed": "api_token", "token": "added", "token_id": token_id,
+                "expires_at": _moment(expires_at),
+            })
+        info = ApiToken(token_id=token_id, username=row.username, label=shown, created_at=now, expires_at=expires_at,
+                        last_used_at=None, revoked_at=None)
+        return NewToken(token=token, info=info)
+
+    def tokens(self, username: str | None = None) -> list[ApiToken]:
+        """The API tokens, of one user or of all, revoked and expired ones too, oldest first."""
+        query = (select(api_tokens, users.c.username).join(users, users.c.user_id == api_tokens.c.user_id)
+                 .order_by(api_tokens.c.token_id))
+        with self.database.reading() as connection:
+            if username is not None:
+                query = query.where(api_tokens.c.user_id == self._known(connection, username).user_id)
+            return [_token(row) for row in connection.execute(query)]
+
+    def token(self, token_id: int) -> ApiToken | None:
+        with self.database.reading() as connection:
+            row = connection.execute(select(api_tokens, users.c.username).join(users, users.c.user_id == api_tokens.c.user_id)
+                                     .where(api_tokens.c.token_id == token_id)).first()
+        return _token(row) if row is not None else None
+
+    def revoke_token(self, token_id: int) -> ApiToken:
+        """Revoke an API token at once (NotFoundError if there is none); revoking a revoked one changes nothing."""
+        now = self.clock()
+        with self._bookkeeping() as connection:
+            row = connection.execute(select(api_tokens, users.c.username).join(users, users.c.user_id == api_tokens.c.user_id)
+                                     .where(api_tokens.c.token_id == token_id)).first()
+            if row is None:
+                raise NotFoundError(f"there is no API token {token_id}")
+            if row.revoked_at is None:
+                connection.execute(update(api_tokens).where(api_tokens.c.token_id == token_id).values(revoked_at=now))
+                audit.record(connection, "user_change", resource="users", key=row.username,
+                             details={"changed": "api_token", "token": "revoked", "token_id": token_id})
+        return self.token(token_id)
+
+    def check_token(self, token: str, address: str) -> TokenCheck:
+        """Who an API token acts for: `ok` with the user, `refused`, or `locked` when the address failed too often of late.
+
+        A locked address is refused even a good token, unchecked, until the
+        lock ends. Each refusal outside a lock is an audit entry
+        (`sign_in_failed`, step `api_token`) and counts towards the lock.
+        """
+        now = self.clock()
+        hashed = token_hash(token or "")
+        with self._bookkeeping() as connection:
+            locked = self._token_locked(connection, address, now)
+            if locked is not None:
+                return locked
+            row = connection.execute(
+                select(api_tokens, users.c.username, users.c.display_name, users.c.role, users.c.disabled,
+                       users.c.created_at.label("user_created_at"), users.c.totp_required, users.c.totp_secret)
+                .join(users, users.c.user_id == api_tokens.c.user_id)
+                .where(api_tokens.c.token_hash == hashed)
+            ).first()
+            reason = ("unknown" if row is None else "revoked" if row.revoked_at is not None
+                      else "expired" if row.expires_at is not None and now >= row.expires_at
+                      else "user_disabled" if row.disabled else None)
+            if reason is not None:
+                self._forget_old_failures(connection, now)
+                connection.execute(insert(sign_in_failures).values(
+                    username_hash=_hash_text(_TOKEN_FAILURES), address_hash=_hash_text(address or "unknown"), failed_at=now))
+            elif row.last_used_at is None or now - row.last_used_at >= self.policy.touch_interval:
+                connection.execute(update(api_tokens).where(api_tokens.c.token_id == row.token_id).values(last_used_at=now))
+        if reason is not None:
+            username = row.username if row is not None else None
+            audit.record_event(self.database, "sign_in_failed", resource="users", key=username, actor=username or "anonymous",
+                               details={"step": "api_token", "outcome": "refused", "reason": reason,
+                                        "known_user": username is not None, "token_id": row.token_id if row is not None else None})
+            return TokenCheck("refused", message=TOKEN_REFUSED)
+        user = User(user_id=row.user_id, username=row.username, display_name=row.display_name, role=row.role,
+                    disabled=bool(row.disabled), created_at=row.user_created_at, two_factor=row.totp_secret is not None,
+                    two_factor_required=bool(row.totp_required) or row.role in TWO_FACTOR_ROLES)
+        return TokenCheck("ok", user=user, token_id=row.token_id)
+
+    def _token_locked(self, connection: Connection, address: str, now: datetime) -> TokenCheck | None:
+        policy = self.policy
+        horizon = now - policy.failure_window - policy.lock_duration
+        times = connection.execute(
+            select(sign_in_failures.c.failed_at)
+            .where(sign_in_failures.c.failed_at >= horizon,
+                   sign_in_failures.c.username_hash == _hash_text(_TOKEN_FAILURES),
+                   sign_in_failures.c.address_hash == _hash_text(address or "unknown"))
+            .order_by(sign_in_failures.c.failed_at, sign_in_failures.c.failure_id)
+        ).scalars().all()
+        until = lock_end(list(times), policy.token_failures, policy.failure_window, policy.lock_duration)
+        if until is not None and until > now:
+            minutes = -(-(until - now) // timedelta(minutes=1))
+            return TokenCheck("locked", retry_after=until - now,
+                              message=f"too many refused API tokens from this address: try again in {minutes} "
+                                      f"minute{'s' if minutes != 1 else ''}")
+        return None
 
     def reset_two_factor(self, username: str) -> User:
         """Forget a user's TOTP secret and recovery codes and end their sessions; they set it up again at the next sign-in."""
@@ -668,6 +965,10 @@ class Accounts:
             return SignIn("locked", retry_after=until - now,
                           message=f"Too many failed sign-ins: try again in {minutes} minute{'s' if minutes != 1 else ''}.")
         return None
+
+
+def _article(role: str) -> str:
+    return "an" if role[0] in "aeiou" else "a"
 
 
 def lock_end(times: list[datetime], limit: int, window: timedelta, duration: timedelta) -> datetime | None:

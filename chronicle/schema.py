@@ -348,6 +348,23 @@ sign_in_failures = Table(
 Index("ix_sign_in_failures_username_hash", sign_in_failures.c.username_hash, sign_in_failures.c.failed_at)
 Index("ix_sign_in_failures_address_hash", sign_in_failures.c.address_hash, sign_in_failures.c.failed_at)
 
+# API tokens for scripts (migration 0008): `Authorization: Bearer <token>` on /api/v1 acts as the token's user, with
+# that user's role now. The token is 32 random bytes; the table holds only its SHA-256. A revoked token keeps its row
+# (for `chronicle user token list`), with `revoked_at` set.
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("token_id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.user_id", name="fk_api_tokens_user_id"), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("label", String(NAME)),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime()),  # empty: does not expire
+    Column("last_used_at", UTCDateTime()),  # written at most once a minute
+    Column("revoked_at", UTCDateTime()),
+)
+Index("ix_api_tokens_user_id", api_tokens.c.user_id)
+
 # The audit log (chronicle/audit.py, migration 0006): who did what, when. Append-only (triggers refuse UPDATE and
 # DELETE) and hash-chained: each entry's `hash` covers its fields and `previous_hash`, the hash of the entry before it.
 audit_log = Table(

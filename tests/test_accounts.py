@@ -34,7 +34,7 @@ from chronicle.web.access import ROLE_PERMISSIONS
 PASSWORD = "correct horse battery staple"
 ADDRESS = "192.0.2.10"
 CHEAP = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)  # still Argon2id; quick for the tests
-ACCOUNT_TABLES = {"users", "recovery_codes", "user_sessions", "sign_in_failures"}
+ACCOUNT_TABLES = {"users", "recovery_codes", "user_sessions", "sign_in_failures", "api_tokens"}
 
 
 class Clock:
@@ -417,7 +417,113 @@ def test_account_changes_sign_ins_refusals_and_sign_outs_are_in_the_audit_log(da
     assert audit.verify(database).intact
 
 
-# The command line: chronicle user add|list|disable|reset-2fa, and what chronicle serve says about accounts
+def test_a_new_role_ends_the_sessions_and_admin_or_editor_must_set_up_two_factor(accounts: Accounts, clock: Clock):
+    accounts.add_user("admin1", PASSWORD, role="admin")
+    accounts.add_user("viewer1", PASSWORD, role="viewer")
+    signed = accounts.sign_in("viewer1", PASSWORD, ADDRESS).token
+    assert accounts.session(signed) is not None and not accounts.user("viewer1").two_factor_required
+    editor = accounts.change_role("viewer1", "editor")
+    assert (editor.role, editor.two_factor_required, editor.two_factor) == ("editor", True, False)
+    assert accounts.session(signed) is None
+    assert accounts.sign_in("viewer1", PASSWORD, ADDRESS).outcome == SETUP  # nothing before two-factor sign-in is set up
+    set_up_two_factor(accounts, clock, "viewer1")
+    analyst = accounts.change_role("viewer1", "analyst")
+    assert analyst.role == "analyst" and analyst.two_factor_required  # never weakened by a role change
+    assert accounts.sign_in("viewer1", PASSWORD, ADDRESS).outcome == CODE
+    assert accounts.change_role("viewer1", "analyst") == analyst  # the same role: nothing changes
+    with pytest.raises(AccountError, match="'boss' is not a role"):
+        accounts.change_role("viewer1", "boss")
+    with pytest.raises(NotFoundError, match="there is no user 'nobody'"):
+        accounts.change_role("nobody", "viewer")
+
+
+def test_the_last_enabled_admin_can_be_neither_demoted_nor_disabled(accounts: Accounts):
+    accounts.add_user("admin1", PASSWORD, role="admin")
+    accounts.add_user("admin2", PASSWORD, role="admin")
+    accounts.add_user("viewer1", PASSWORD, role="viewer")
+    assert accounts.change_role("admin1", "editor").role == "editor"  # another admin is left
+    signed = accounts.sign_in("admin2", PASSWORD, ADDRESS).token
+    for attempt in (lambda: accounts.change_role("admin2", "viewer"), lambda: accounts.disable("admin2")):
+        with pytest.raises(AccountError, match="admin2 is the last enabled admin: .* make another user an admin first"):
+            attempt()
+    last = accounts.user("admin2")
+    assert (last.role, last.disabled) == ("admin", False) and accounts.session(signed, stages=(SETUP,)) is not None  # nothing changed
+    accounts.add_user("admin3", PASSWORD, role="admin")
+    accounts.disable("admin3")  # a disabled admin does not count
+    with pytest.raises(AccountError, match="last enabled admin"):
+        accounts.disable("admin2")
+    accounts.enable("admin3")
+    assert accounts.disable("admin2").disabled
+    assert accounts.disable("viewer1").disabled  # the others are not concerned
+    with pytest.raises(AccountError, match="admin3 is the last enabled admin"):
+        accounts.change_role("admin3", "analyst")
+
+
+def test_a_new_password_replaces_the_old_one_and_ends_the_sessions(database: Database, accounts: Accounts, clock: Clock):
+    accounts.add_user("viewer1", PASSWORD, role="viewer")
+    signed = accounts.sign_in("viewer1", PASSWORD, ADDRESS).token
+    with database.reading() as connection:
+        before = connection.execute(select(users.c.password_hash)).scalar_one()
+    for weak, reason in (("short", "too short"), ("viewer1 is my name", "contains the username")):
+        with pytest.raises(WeakPassword, match=reason):
+            accounts.set_password("viewer1", weak)
+    assert accounts.session(signed) is not None  # a refused password changes nothing
+    clock.advance(minutes=1)
+    accounts.set_password("viewer1", "a different long passphrase")
+    assert accounts.session(signed) is None
+    assert accounts.sign_in("viewer1", PASSWORD, ADDRESS).outcome == "refused"
+    assert accounts.sign_in("viewer1", "a different long passphrase", ADDRESS).outcome == "signed_in"
+    with database.reading() as connection:
+        after = connection.execute(select(users.c.password_hash, users.c.password_changed_at)).one()
+    assert after.password_hash != before and after.password_hash.startswith("$argon2id$") and after.password_changed_at == clock()
+    assert "a different long passphrase" not in raw_bytes(database)
+    with pytest.raises(NotFoundError):
+        accounts.set_password("nobody", "a different long passphrase")
+
+
+def test_an_enabled_user_signs_in_again(accounts: Accounts):
+    accounts.add_user("viewer1", PASSWORD, role="viewer")
+    accounts.disable("viewer1")
+    assert accounts.sign_in("viewer1", PASSWORD, ADDRESS).outcome == "refused"
+    assert not accounts.enable("viewer1").disabled
+    assert accounts.sign_in("viewer1", PASSWORD, ADDRESS).outcome == "signed_in"
+    assert not accounts.enable("viewer1").disabled  # enabling an enabled user changes nothing
+    with pytest.raises(NotFoundError):
+        accounts.enable("nobody")
+
+
+def test_role_password_and_enable_are_in_the_audit_log(database: Database, accounts: Accounts):
+    import json
+
+    from chronicle import audit
+
+    accounts.add_user("admin1", PASSWORD, role="admin")
+    accounts.add_user("viewer1", PASSWORD, role="viewer")
+    accounts.sign_in("viewer1", PASSWORD, ADDRESS)
+    accounts.change_role("viewer1", "editor")
+    accounts.change_role("viewer1", "editor")  # no change, no entry
+    accounts.set_password("viewer1", "a different long passphrase")
+    accounts.disable("viewer1")
+    accounts.enable("viewer1")
+    accounts.enable("viewer1")  # no change, no entry
+    with pytest.raises(AccountError):
+        accounts.disable("admin1")  # refused: no entry
+    logged = [(entry.actor, entry.action, entry.record_key, json.loads(entry.details))
+              for entry in audit.entries(database, resource="users") if entry.action not in ("user_add", "sign_in")]
+    me = audit.current_actor()
+    assert logged == [
+        (me, "user_change", "viewer1", {"changed": "role", "from": "viewer", "to": "editor", "sessions_ended": 1,
+                                        "two_factor_required": True}),
+        (me, "user_change", "viewer1", {"changed": "password", "sessions_ended": 0}),
+        (me, "user_disable", "viewer1", {"sessions_ended": 0, "tokens_revoked": 0}),
+        (me, "user_enable", "viewer1", {}),
+    ]
+    everything = "\n".join(str(value) for entry in audit.entries(database) for value in entry.__dict__.values())
+    assert "a different long passphrase" not in everything
+    assert audit.verify(database).intact
+
+
+# The command line: chronicle user add|list|disable|enable|role|password|reset-2fa, and what chronicle serve says about accounts
 
 
 def run(*arguments: str, input: str | None = None):
@@ -482,6 +588,78 @@ def test_user_commands_refuse_with_a_clean_message(tmp_path, arguments: list[str
     assert message in result.stderr and "Traceback" not in result.output
 
 
+@pytest.mark.filterwarnings("ignore::getpass.GetPassWarning")
+def test_user_role_password_and_enable_on_the_command_line(database_location: str):
+    import json
+
+    def user(*arguments: str, input: str | None = None):
+        return run("--db", database_location, "user", *arguments, input=input)
+
+    assert user("add", "alice", "--role", "admin", "--password-stdin", input=PASSWORD).exit_code == 0
+    assert user("add", "bob", "--role", "viewer", "--password-stdin", input=PASSWORD).exit_code == 0
+    database = Database.open(database_location)
+    try:
+        accounts = Accounts(database, hasher=CHEAP)
+        signed = accounts.sign_in("bob", PASSWORD, ADDRESS).token
+        promoted = user("role", "bob", "editor", "--json")
+        assert promoted.exit_code == 0, promoted.output
+        shown = json.loads(promoted.stdout)
+        assert set(shown) == {"username", "display_name", "role", "disabled", "created_at", "two_factor", "two_factor_required"}
+        assert (shown["username"], shown["role"], shown["two_factor_required"]) == ("bob", "editor", True)
+        assert "bob is now an editor; its sessions have ended. Two-factor sign-in: set up at the next sign-in." in promoted.stderr
+        assert accounts.session(signed) is None and accounts.sign_in("bob", PASSWORD, ADDRESS).outcome == SETUP
+        same = user("role", "bob", "editor")
+        assert same.exit_code == 0 and "bob is already an editor; nothing changed." in same.stderr
+        last = user("role", "alice", "viewer")
+        assert last.exit_code == 1 and "alice is the last enabled admin" in last.stderr and "Traceback" not in last.output
+        assert user("disable", "alice").exit_code == 1 and accounts.user("alice").role == "admin"
+        typed = user("password", "bob", input="a different long passphrase\na different long passphrase\n")
+        assert typed.exit_code == 0 and "Set a new password for bob; its sessions have ended." in typed.stderr, typed.output
+        assert "a different long passphrase" not in typed.output
+        assert accounts.sign_in("bob", "a different long passphrase", ADDRESS).outcome == SETUP
+        mismatch = user("password", "bob", input="one long passphrase\nanother long passphrase\n")
+        assert mismatch.exit_code != 0 and accounts.sign_in("bob", "a different long passphrase", ADDRESS).outcome == SETUP
+        piped = user("password", "bob", "--password-stdin", "--json", input="yet another passphrase\n")
+        assert piped.exit_code == 0 and json.loads(piped.stdout)["username"] == "bob", piped.output
+        assert accounts.sign_in("bob", "yet another passphrase", ADDRESS).outcome == SETUP
+        assert user("disable", "bob").exit_code == 0 and accounts.user("bob").disabled
+        enabled = user("enable", "bob", "--json")
+        assert enabled.exit_code == 0 and json.loads(enabled.stdout)["disabled"] is False and "Enabled bob" in enabled.stderr
+        again = user("enable", "bob")
+        assert again.exit_code == 0 and "bob was not disabled; nothing changed." in again.stderr
+        assert accounts.sign_in("bob", "yet another passphrase", ADDRESS).outcome == SETUP
+    finally:
+        database.close()
+
+
+@pytest.mark.parametrize("arguments, given, message", [
+    (["user", "role", "bob", "boss"], None, "ROLE: 'boss' is not a role: the roles are admin, editor, analyst, viewer"),
+    (["user", "role", "nobody", "viewer"], None, "there is no user 'nobody'"),
+    (["user", "enable", "nobody"], None, "there is no user 'nobody'"),
+    (["user", "password", "nobody"], None, "there is no user 'nobody'"),
+    (["user", "password", "bob", "--password-stdin"], "tiny\n", "the password is too short"),
+    (["user", "password", "bob", "--password-stdin"], "", "standard input held no password"),
+    (["user", "password", "bob"], "short\nshort\n", "the password is too short: at least 12 characters"),
+])
+@pytest.mark.filterwarnings("ignore::getpass.GetPassWarning")
+def test_role_password_and_enable_refuse_with_a_clean_message(tmp_path, arguments: list[str], given: str | None, message: str):
+    location = str(tmp_path / "register.db")
+    assert run("--db", location, "user", "add", "bob", "--role", "viewer", "--password-stdin", input=PASSWORD).exit_code == 0
+    result = run("--db", location, *arguments, input=given)
+    assert result.exit_code == 1, result.output
+    assert message in result.stderr and "Traceback" not in result.output
+    with Database.open(location) as database:
+        assert Accounts(database, hasher=CHEAP).sign_in("bob", PASSWORD, ADDRESS).outcome == "signed_in"  # unchanged
+
+
+def test_the_password_is_never_an_argument():
+    result = run("user", "password", "--help")
+    assert result.exit_code == 0 and "--password-stdin" in result.output
+    assert "--password " not in result.output and "--password=" not in result.output
+    refused = run("user", "password", "bob", "correct horse battery staple")
+    assert refused.exit_code == 2  # a usage error: no such argument
+
+
 def test_user_add_refuses_a_taken_username(tmp_path):
     location = str(tmp_path / "register.db")
     assert run("--db", location, "user", "add", "bob", "--role", "viewer", "--password-stdin", input=PASSWORD).exit_code == 0
@@ -490,7 +668,7 @@ def test_user_add_refuses_a_taken_username(tmp_path):
 
 
 def test_every_user_command_has_help_with_an_example():
-    for command in ("add", "list", "disable", "reset-2fa"):
+    for command in ("add", "list", "disable", "enable", "role", "password", "reset-2fa"):
         result = run("user", command, "--help")
         assert result.exit_code == 0 and "Example:" in result.output, command
 

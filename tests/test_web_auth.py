@@ -326,6 +326,28 @@ def test_sign_out_everywhere_ends_every_session_of_the_account(register: Databas
     assert not viewer.signed_in()
 
 
+def test_a_new_role_or_password_signs_the_browser_out_and_a_new_editor_sets_up_two_factor(register: Database, clock: Clock):
+    client, accounts = web(register, clock)
+    accounts.add_user("admin1", PASSWORD, role="admin")
+    viewer = Staff(client, accounts, clock, "viewer1", "viewer").sign_in()
+    assert client.get("/dashboard").status_code == 200 and client.get("/persons/new").status_code == 403
+    accounts.change_role("viewer1", "editor")
+    assert client.get("/dashboard").status_code == 401 and not viewer.signed_in()
+    viewer.sign_in()  # the password now leads to setting up two-factor sign-in first
+    assert viewer.secret is not None and len(viewer.recovery) == 10
+    assert client.get("/persons/new").status_code == 200
+    accounts.set_password("viewer1", "a different long passphrase")
+    assert client.get("/dashboard").status_code == 401
+    refused = client.post("/sign-in", data={"csrf_token": form_token(client.get("/sign-in").text), "username": "viewer1",
+                                            "password": PASSWORD}, follow_redirects=False)
+    assert refused.status_code == 400 and REFUSAL in refused.text
+    accounts.disable("viewer1")
+    accounts.enable("viewer1")
+    again = client.post("/sign-in", data={"csrf_token": form_token(client.get("/sign-in").text), "username": "viewer1",
+                                          "password": "a different long passphrase"}, follow_redirects=False)
+    assert again.status_code == 303 and again.headers["location"].startswith("/sign-in/code")
+
+
 def test_sign_in_goes_back_only_to_a_page_of_this_site(register: Database, clock: Clock):
     client, accounts = web(register, clock)
     accounts.add_user("viewer1", PASSWORD, role="viewer")

@@ -7,10 +7,14 @@ with the app's routes, so a new route without an entry fails the tests.
 
 Who the caller is comes from `identify`: the signed-in user of the
 request's session cookie (chronicle/accounts.py), with their role, or the
-anonymous public. A server started for a single local operator
-(`WebSettings.local_operator`: `chronicle demo`, and `chronicle serve
---local-operator` on a loopback address) takes every caller for that
-operator, who acts as an admin.
+anonymous public. On the JSON API (/api/v1/...) a request with an
+`Authorization` header is the user of its API token instead, with that
+user's role: a header that is not `Bearer <a valid token>` gets 401 (429
+while its address is locked for too many bad tokens), never the public's
+answer. HTML pages ignore the header: tokens are for scripts. A server
+started for a single local operator (`WebSettings.local_operator`:
+`chronicle demo`, and `chronicle serve --local-operator` on a loopback
+address) takes every caller for that operator, who acts as an admin.
 
 The session cookie is `__Host-chronicle-session` (Secure, HttpOnly,
 SameSite=Strict) when the request came over HTTPS or the settings say
@@ -31,7 +35,7 @@ from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
 from markupsafe import Markup, escape
 
 from chronicle import audit
@@ -94,8 +98,35 @@ def identify(request: Request) -> Principal:
     settings = request.app.state.settings
     if settings.local_operator:
         return LOCAL_OPERATOR
+    if request.scope["path"].startswith(API_PREFIX) and "authorization" in request.headers:
+        return token_principal(request)
     session = current_session(request)
     return Principal(session.user.username, session.user.role) if session is not None else ANONYMOUS
+
+
+API_PREFIX = "/api/v1/"
+BEARER_CHALLENGE = 'Bearer realm="chronicle"'
+
+
+def token_principal(request: Request) -> Principal:
+    """The user of the request's API token (`Authorization: Bearer <token>`); HTTPException 401 or 429 otherwise."""
+    scheme, _, credentials = request.headers["authorization"].strip().partition(" ")
+    credentials = credentials.strip()
+    if scheme.lower() != "bearer" or not credentials:
+        raise HTTPException(401, "the Authorization header must be 'Bearer <token>', with a token from "
+                                 "'chronicle user token add'", headers={"WWW-Authenticate": BEARER_CHALLENGE})
+    if not transport_allows_sessions(request.scope, request.app.state.settings):
+        raise HTTPException(401, "API tokens are accepted over HTTPS only (or from this machine): the token was sent "
+                                 "in the clear; revoke it (chronicle user token revoke) and make a new one",
+                            headers={"WWW-Authenticate": BEARER_CHALLENGE})
+    accounts = request.app.state.accounts
+    check = accounts.check_token(credentials, request.client.host if request.client else "unknown")
+    if check.outcome == "locked":
+        seconds = max(1, int(check.retry_after.total_seconds() + 0.999))
+        raise HTTPException(429, check.message, headers={"Retry-After": str(seconds)})
+    if not check.ok:
+        raise HTTPException(401, check.message, headers={"WWW-Authenticate": f'{BEARER_CHALLENGE}, error="invalid_token"'})
+    return Principal(check.user.username, check.user.role)
 
 
 def is_loopback_address(host: str | None) -> bool:
