@@ -16,6 +16,7 @@ from datetime import date
 from chronicle.errors import InputError
 
 LANGUAGES = ("en", "ru", "be")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 __all__ = ["LANGUAGES", "detect_language", "extract"]
 
@@ -38,6 +39,10 @@ def extract(text: str, *, published: date, language: str | None = None, gazettee
         raise InputError(f"published must be a date, not {published!r}")
     if language is not None and language not in LANGUAGES:
         raise InputError(f"unknown language {language!r}; expected one of {', '.join(LANGUAGES)}")
+    surrogate = _SURROGATE.search(text)
+    if surrogate:  # only a JSON escape such as "\ud800" makes one; the readers cannot take it
+        raise InputError(f"the text holds half of a surrogate pair (U+{ord(surrogate.group()):04X}) at character "
+                         f"{surrogate.start()}: it is not text")
     language = language or detect_language(text)
     claims: list[dict] = []
     events: list[dict] = []

@@ -596,7 +596,7 @@ class ExtractRequest(BaseModel):
 
 @router.post("/api/v1/extract", summary="Candidate claims and events from a text, as `chronicle extract --json` (spec/extraction.md)")
 def extract_json(body: ExtractRequest, request: Request, principal: StaffDep):
-    size = len(body.text.encode("utf-8"))
+    size = len(body.text.encode("utf-8", "surrogatepass"))  # half a surrogate pair is refused by the extraction, naming it
     if size > MAX_TEXT_BYTES:
         raise InputError(text_too_long(size))
     lang = None if body.lang in (None, "auto") else body.lang
