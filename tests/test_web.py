@@ -261,3 +261,22 @@ def test_charts_speak_the_readers_language(staff: TestClient, language: str, wor
         assert word in translated, word
     assert "Releases" not in translated and "As of" not in translated
     assert svgs("en") == english  # each language has its own drawing: an English reader never gets another's
+
+
+def test_a_failure_nobody_foresaw_is_a_plain_error_page_never_a_trace(register: Database, monkeypatch, caplog):
+    from chronicle.person_index import PersonIndex
+
+    def broken(self, wanted):
+        raise RuntimeError("internal detail: /secret/path")
+
+    monkeypatch.setattr(PersonIndex, "query", broken)
+    client = TestClient(create_app(register, WebSettings(local_operator=True)))  # raises any exception that reaches the test client
+    page = client.get("/persons")
+    assert page.status_code == 500 and "Something went wrong" in page.text
+    assert "Traceback" not in page.text and "secret" not in page.text and "RuntimeError" not in page.text
+    answer = client.get("/api/v1/persons")
+    assert answer.status_code == 500 and answer.json()["ok"] is False and "secret" not in answer.text
+    russian = client.get("/persons", headers={"accept-language": "ru"})
+    assert russian.status_code == 500 and "Something went wrong" not in russian.text
+    assert "internal detail" in caplog.text  # the trace is in the server's log, for its operator
+    assert client.get("/dashboard").status_code == 200  # and the app goes on answering

@@ -12,7 +12,8 @@ from __future__ import annotations
 from http.cookies import SimpleCookie
 from urllib.parse import unquote_plus
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 
 from chronicle import __version__
@@ -33,7 +34,7 @@ from chronicle.web.access import (
     session_token_of,
     set_form_session,
 )
-from chronicle.web.rendering import HERE, install_error_handlers, make_templates
+from chronicle.web.rendering import HERE, install_error_handlers, log, make_templates, unexpected_answer
 from chronicle.web.settings import VERSION_CHECK_SECONDS, WebSettings
 from chronicle.web.views.packages import parse_options_header
 
@@ -244,16 +245,40 @@ class LanguageAndHeaders:
                 message["headers"].append((b"content-language", i18n.current_language().encode()))
             await send(message)
 
+        started = False
+
+        async def send_tracked(message):
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send_with_headers(message)
+
         try:
             if private or scope["method"] != "GET":
-                await self.app(scope, receive, send_with_headers)
+                await self.app(scope, receive, send_tracked)
             else:
                 key = (scope.get("scheme"), headers.get(b"host"), scope["path"], scope.get("query_string", b""),
                        i18n.current_language(), utc_now().date())
-                await public_cache.answer(scope["app"].state.public_cache, key, self.app, scope, receive, send_with_headers)
+                await public_cache.answer(scope["app"].state.public_cache, key, self.app, scope, receive, send_tracked)
+        except Exception:
+            # A failure nobody foresaw: logged here with its trace, answered with the plain error page. Not passed on
+            # to the server, which would log it again and drop the caller's kept-alive connection.
+            if started:
+                raise  # half an answer is out: only closing the connection can tell the caller
+            log.exception("unexpected error on %s %s", scope["method"], scope["path"])
+            await _answer_unexpected(scope, receive, send_tracked)
         finally:
             reset_form_session(form_session)
             i18n.reset_language(token)
+
+
+async def _answer_unexpected(scope, receive, send) -> None:
+    request = Request(scope, receive)
+    try:
+        answer = unexpected_answer(request)
+    except Exception:  # the error page itself failed (the database is gone, say): the plainest answer there is
+        log.exception("the error page failed too")
+        answer = PlainTextResponse("The server could not answer this request. The error was logged.", status_code=500)
+    await answer(scope, receive, send)
 
 
 def create_app(database: Database, settings: WebSettings | None = None) -> FastAPI:

@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from chronicle.errors import ChronicleError, ConflictError, NotFoundError
 from chronicle.web import i18n
 from chronicle.web.access import AccessDenied, current_principal
+from chronicle.web.i18n import gettext_ as _
 
 HERE = Path(__file__).parent
 log = logging.getLogger("chronicle.web")
@@ -83,7 +84,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def chronicle_error(request: Request, error: ChronicleError):
         if isinstance(error, AccessDenied):
             if error.anonymous and not wants_json(request):
-                return error_answer(request, 401, i18n.gettext_("Sign in needed"), i18n.gettext_("This page is for the group's staff."))
+                return error_answer(request, 401, _("Sign in needed"), _("This page is for the group's staff."))
             return error_answer(request, 401 if error.anonymous else 403, error.title, str(error))
         status = 404 if isinstance(error, NotFoundError) else 409 if isinstance(error, ConflictError) else 400
         return error_answer(request, status, error.title, str(error))
@@ -106,11 +107,17 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_answer(request, 422, "Input refused", "; ".join(problems) or "the request was not understood")
 
     @app.exception_handler(Exception)
-    async def unexpected(request: Request, error: Exception):
+    async def unexpected(request: Request, error: Exception):  # reached only if chronicle.web.app's middleware is not in front
         log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return error_answer(
-            request, 500, "Something went wrong", "The server could not answer this request. The error was logged; nothing was changed."
-        )
+        return unexpected_answer(request)
+
+
+def unexpected_answer(request: Request) -> Response:
+    """The answer to a failure nobody foresaw: a plain error page, or its JSON for the API; never the trace."""
+    return error_answer(
+        request, 500, _("Something went wrong"),
+        _("The server could not answer this request. The error was logged; nothing was changed."),
+    )
 
 
 def redirect(url: str) -> RedirectResponse:
