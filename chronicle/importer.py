@@ -33,6 +33,7 @@ from chronicle.package_format import RESOURCES
 from chronicle.package_reader import Package, open_package, read_rows
 from chronicle.person_keys import PersonKeys
 from chronicle.records import content_digest, parse_row_all
+from chronicle.register import tables_version
 from chronicle.schema import RECORD_KEYS, RECORD_TABLES
 from chronicle.vocabulary import CUSTODY_CLOSING, CUSTODY_OPENING, EVENT_ORDER
 
@@ -144,17 +145,31 @@ def import_package(database: Database, location: Path, *, progress: Progress | N
     try:
         report = ImportReport(recorded_at=utc_now())
         with database.reading() as connection:
+            checked_version = tables_version(connection, CHECKED_TABLES)  # before: a write while checking counts too
             checker = _Checker(package, connection, report, problems, progress)
             plans = checker.check()
         if problems:
             raise PackageError(problems.all())
-        with database.transaction() as connection:
+        with database.transaction() as connection:  # holds the register's write lock from its start
+            if tables_version(connection, CHECKED_TABLES) != checked_version:
+                # Someone wrote while the package was checked (the web app, another import): check it again, now
+                # that nobody else can write, so that nothing is planned against a register that is gone.
+                report = ImportReport(recorded_at=utc_now())
+                problems = _Problems()
+                checker = _Checker(package, connection, report, problems, progress)
+                plans = checker.check()
+                if problems:
+                    raise PackageError(problems.all())
             checker.person_keys.write(connection)
             _write(connection, plans, progress)
             audit.record(connection, "import", details=_audit_details(location, report), at=report.recorded_at)
         return report
     finally:
         package.close()
+
+
+# What an import's plan depends on: every record table (a new person is a new persons row, with its person key).
+CHECKED_TABLES = (*RECORD_TABLES.values(),)
 
 
 def _audit_details(location: Path, report: ImportReport) -> dict[str, Any]:

@@ -15,7 +15,7 @@ import time
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, String, Table, and_, cast, func, or_, select
+from sqlalchemy import Connection, String, Table, and_, cast, false, func, or_, select
 
 from chronicle import audit
 from chronicle.database import Database
@@ -34,6 +34,16 @@ def known_at_filter(table: Table, known_at: datetime | None):
     return and_(
         table.c.recorded_at <= known_at,
         or_(table.c.retracted_at.is_(None), table.c.retracted_at > known_at),
+    )
+
+
+def tables_version(connection: Connection, tables: tuple[Table, ...]) -> tuple:
+    """The tables' latest row and count of current rows: changes with every write to them."""
+    return tuple(
+        tuple(connection.execute(
+            select(func.max(table.c.row_id), select(func.count()).where(table.c.retracted_at.is_(None)).scalar_subquery())
+        ).one())
+        for table in tables
     )
 
 
@@ -59,12 +69,7 @@ def register_version(database: Database, tables: tuple[Table, ...], *, max_age: 
             try:
                 writes = database.writes  # before reading: a write during the read makes the next call read again
                 with database.reading() as connection:
-                    value = tuple(
-                        connection.execute(
-                            select(func.max(table.c.row_id), select(func.count()).where(table.c.retracted_at.is_(None)).scalar_subquery())
-                        ).one()
-                        for table in tables
-                    )
+                    value = tables_version(connection, tables)
                 checked = (time.monotonic(), value, writes)
                 cache[key] = checked
             finally:
@@ -264,6 +269,8 @@ def _record(connection: Connection, resource: str, cells: dict[str, str], based_
 def _key_condition(resource: str, key: str | tuple[str, ...]):
     table = RECORD_TABLES[resource]
     keys = (key,) if isinstance(key, str) else key
+    if any(isinstance(value, str) and "\x00" in value for value in keys):
+        return false()  # no record has a NUL in its key (PostgreSQL would refuse to compare it)
     return and_(*(table.c[column] == value for column, value in zip(RECORD_KEYS[resource], keys, strict=True)))
 
 

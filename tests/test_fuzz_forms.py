@@ -166,9 +166,7 @@ NUL_ADDRESSES = [("POST", "/persons/%00/edit"), ("POST", "/persons/%00/events/ne
                  ("GET", "/persons/%00"), ("GET", "/cases/%00")]
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.xfail(strict=True, reason=(
-    "a record id with a NUL reaches PostgreSQL, which raises DataError ('text fields cannot contain NUL'): "
-    "a 500 instead of 404; Register.get (and the other lookups by id) should treat an id with a NUL as not found")))])
+@pytest.fixture(params=["sqlite", "postgresql"])
 def nul_register(request, tmp_path: Path, key_file):
     from databases import fresh_location
 

@@ -19,6 +19,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from chronicle.errors import ChronicleError, ConflictError, NotFoundError
@@ -88,6 +89,11 @@ def install_error_handlers(app: FastAPI) -> None:
             return error_answer(request, 401 if error.anonymous else 403, error.title, str(error))
         status = 404 if isinstance(error, NotFoundError) else 409 if isinstance(error, ConflictError) else 400
         return error_answer(request, status, error.title, str(error))
+
+    @app.exception_handler(DataError)
+    async def value_refused(request: Request, error: DataError):  # e.g. a NUL in a value that reaches PostgreSQL unchecked
+        log.warning("the database refused a value on %s %s: %s", request.method, request.url.path, error.orig)
+        return error_answer(request, 400, _("Input refused"), _("a value here is one the database cannot hold (a NUL character?)"))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException):
