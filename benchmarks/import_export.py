@@ -68,6 +68,9 @@ def main() -> None:
         print(f"package size: {size:.0f} MiB")
         print(f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}")
 
+        if "CHRONICLE_KEY_FILE" not in os.environ:  # a PostgreSQL register needs one; the SQLite one then uses it too
+            run_child(["key", "init", "--file", str(work / "bench.key")])
+            os.environ["CHRONICLE_KEY_FILE"] = str(work / "bench.key")
         targets = [("SQLite", str(work / "bench.db"))]
         if arguments.postgres:
             targets.append(("PostgreSQL", fresh_postgres_schema(arguments.postgres)))
