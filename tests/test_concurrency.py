@@ -7,8 +7,8 @@
   API (a person with restricted notes among them, so reads write audit
   entries too);
 - a reader process reads through the library (`Register`, `Figures`);
-- one writer thread writes through the app without pause: events, edits of
-  persons, sources, cases;
+- one writer thread writes through the app without pause: events, new
+  persons, edits of persons, sources, cases;
 - another process writes through the command line: `chronicle import` of
   small packages, one after the other.
 
@@ -147,8 +147,12 @@ def writer(port: int, outcomes: Outcomes, imports_done: threading.Event, written
         if (imports_done.is_set() and step >= 20) or outcomes.failures:
             return
         person_id = f"base-p{step % BASE_PERSONS + 1}"
-        kind = step % 4
-        if kind == 0:
+        kind = step % 5
+        if kind == 4:  # a new person: a person key given out while an import may be planning its own (chronicle.importer)
+            content = ask(connection, outcomes, "POST", "/api/v1/persons", 201, {"person_id": f"web-p{step}", "name": f"New Person {step}"})
+            if content is not None:
+                written["names"][f"web-p{step}"] = f"New Person {step}"
+        elif kind == 0:
             body = {"event_id": f"web-e{step}", "person_id": person_id, "type": "charged", "date": "2021-04-01",
                     "charges": ["342-1"], "source_ids": ["base-s"]}
             content = ask(connection, outcomes, "POST", "/api/v1/events", 201, body)
