@@ -287,13 +287,18 @@ def check_password(password: str, username: str = "") -> str:
 
 
 def check_display_name(name: str | None) -> str | None:
-    if name is None:
+    return _short_text(name, "the display name", DISPLAY_NAME_MAX)
+
+
+def _short_text(value: str | None, what: str, limit: int) -> str | None:
+    """A one-line text shown to staff (a display name, a token's label): normalised, no control characters, bounded."""
+    if value is None:
         return None
-    text = unicodedata.normalize("NFC", name).strip()
+    text = unicodedata.normalize("NFC", value).strip()
     if _CONTROL.search(text):
-        raise AccountError("the display name contains control characters")
-    if len(text) > DISPLAY_NAME_MAX:
-        raise AccountError(f"the display name is too long: at most {DISPLAY_NAME_MAX} characters")
+        raise AccountError(f"{what} contains control characters")
+    if len(text) > limit:
+        raise AccountError(f"{what} is too long: at most {limit} characters")
     return text or None
 
 
@@ -307,14 +312,7 @@ def _normalise_code(code: str) -> str:
 
 
 def check_token_label(label: str | None) -> str | None:
-    if label is None:
-        return None
-    text = unicodedata.normalize("NFC", label).strip()
-    if _CONTROL.search(text):
-        raise AccountError("--label: the label contains control characters")
-    if len(text) > TOKEN_LABEL_MAX:
-        raise AccountError(f"--label: the label is too long: at most {TOKEN_LABEL_MAX} characters")
-    return text or None
+    return _short_text(label, "--label: the label", TOKEN_LABEL_MAX)
 
 
 def check_token_days(days: int | None) -> int | None:

@@ -143,29 +143,30 @@ def import_package(database: Database, location: Path, *, progress: Progress | N
             package.close()
         raise PackageError(problems.all())
     try:
-        report = ImportReport(recorded_at=utc_now())
         with database.reading() as connection:
             checked_version = tables_version(connection, CHECKED_TABLES)  # before: a write while checking counts too
-            checker = _Checker(package, connection, report, problems, progress)
-            plans = checker.check()
-        if problems:
-            raise PackageError(problems.all())
+            report, checker, plans = _check(package, connection, problems, progress)
         with database.transaction() as connection:  # holds the register's write lock from its start
             if tables_version(connection, CHECKED_TABLES) != checked_version:
                 # Someone wrote while the package was checked (the web app, another import): check it again, now
                 # that nobody else can write, so that nothing is planned against a register that is gone.
-                report = ImportReport(recorded_at=utc_now())
-                problems = _Problems()
-                checker = _Checker(package, connection, report, problems, progress)
-                plans = checker.check()
-                if problems:
-                    raise PackageError(problems.all())
+                report, checker, plans = _check(package, connection, _Problems(), progress)
             checker.person_keys.write(connection)
             _write(connection, plans, progress)
             audit.record(connection, "import", details=_audit_details(location, report), at=report.recorded_at)
         return report
     finally:
         package.close()
+
+
+def _check(package: Package, connection: Connection, problems: _Problems, progress: Progress | None):
+    """The first pass against the register as `connection` sees it: (report, checker, plans); PackageError on any problem."""
+    report = ImportReport(recorded_at=utc_now())
+    checker = _Checker(package, connection, report, problems, progress)
+    plans = checker.check()
+    if problems:
+        raise PackageError(problems.all())
+    return report, checker, plans
 
 
 # What an import's plan depends on: every record table (a new person is a new persons row, with its person key).

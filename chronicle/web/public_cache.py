@@ -127,13 +127,16 @@ class PublicCache:
 async def answer(cache: PublicCache, key: tuple, app, scope, receive, send) -> None:
     """Give the kept answer for `key` if there is one for the current version; else ask the app and keep what it marked.
 
+    `send` must remove the mark from what it sends on (`strip_mark`): the
+    middleware's does, for every answer.
+
     While one request makes an answer, others for the same key and version
     wait for it rather than all making it at once (the first visitors after
     a change, or a burst on a page nobody asked for before).
     """
     version = cache.version()
     if version is None:
-        await app(scope, receive, _stripping(send))
+        await app(scope, receive, send)
         return
     if await _give_kept(cache, key, version, send):
         return
@@ -142,7 +145,7 @@ async def answer(cache: PublicCache, key: tuple, app, scope, receive, send) -> N
         await making[1].wait()
         if await _give_kept(cache, key, version, send):
             return
-        await app(scope, receive, _stripping(send))  # what was made was not for keeping (an error, say)
+        await app(scope, receive, send)  # what was made was not for keeping (an error, say)
         return
     done = asyncio.Event()
     cache.pending[key] = (version, done)
@@ -161,14 +164,6 @@ async def _give_kept(cache: PublicCache, key: tuple, version: tuple, send) -> bo
     await send({"type": "http.response.start", "status": kept.status, "headers": list(kept.headers)})
     await send({"type": "http.response.body", "body": kept.body})
     return True
-
-
-def _stripping(send):
-    async def passing(message):
-        strip_mark(message)
-        await send(message)
-
-    return passing
 
 
 def _keeping(cache: PublicCache, key: tuple, version: tuple, send):
